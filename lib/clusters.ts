@@ -1,0 +1,64 @@
+import type { K3dCluster } from './k3d.ts'
+import type { ClusterMeta } from './registry.ts'
+import type { Reservation } from './lock.ts'
+
+export type ClusterStatus = 'running' | 'stopped' | 'missing'
+
+/** One row of `list` (and the object of `list/current/info --json`). */
+export interface ClusterView {
+  name: string
+  active: boolean
+  status: ClusterStatus
+  managed: boolean // has a metadata file
+  repository: string | null
+  developer: string | null
+  email: string | null
+  shared: boolean | null
+  lb_port: number | null
+  api_port: number | null
+  kubeconfig: string | null
+  created_at: string | null
+}
+
+/** Joins what k3d knows and what our metadata says, one row per name, sorted by name. */
+export function clusterViews(k3d: readonly K3dCluster[], metas: readonly ClusterMeta[], current: string | null): ClusterView[] {
+  const byName = new Map<string, { k?: K3dCluster; m?: ClusterMeta }>()
+  for (const k of k3d) byName.set(k.name, { ...byName.get(k.name), k })
+  for (const m of metas) byName.set(m.name, { ...byName.get(m.name), m })
+  return [...byName.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([name, { k, m }]) => ({
+      name,
+      active: name === current,
+      status: !k ? 'missing' : k.running ? 'running' : 'stopped',
+      managed: !!m,
+      repository: m?.repository ?? null,
+      developer: m?.developer ?? null,
+      email: m?.email ?? null,
+      shared: m ? m.shared : null,
+      // k3d's ports are the truth for a cluster that exists; metadata may be stale.
+      lb_port: k?.lbPort ?? m?.lb_port ?? null,
+      api_port: k?.apiPort ?? m?.api_port ?? null,
+      kubeconfig: m?.kubeconfig || null,
+      created_at: m?.created_at || null,
+    }))
+}
+
+/**
+ * Every host port no new cluster may use: those of every k3d cluster (stopped ones too:
+ * docker lets another cluster take them, then the stopped one cannot start), those our
+ * metadata records, and those live bootstraps have reserved.
+ */
+export function takenPorts(k3d: readonly K3dCluster[], metas: readonly ClusterMeta[], reservations: readonly Reservation[]): Set<number> {
+  const taken = new Set<number>()
+  for (const k of k3d) for (const p of k.hostPorts) taken.add(p)
+  for (const m of metas) {
+    taken.add(m.lb_port)
+    taken.add(m.api_port)
+  }
+  for (const r of reservations) {
+    taken.add(r.lb_port)
+    taken.add(r.api_port)
+  }
+  return taken
+}

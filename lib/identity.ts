@@ -1,0 +1,75 @@
+import path from 'node:path'
+import { $ } from 'zx'
+import { md5Prefix } from './hash.ts'
+import { clusterName, repoSlug, userSlug } from './names.ts'
+import { OperationError } from './errors.ts'
+
+export const UNKNOWN_EMAIL = 'unknown@example.com'
+
+/** What git says about the working directory, before any cleaning. */
+export interface GitFacts {
+  topLevel: string
+  remoteUrl: string | null
+  userName: string | null
+  email: string | null
+}
+
+export interface Identity {
+  repository: string // cleaned repository name
+  user: string // cleaned, at most 10 characters
+  developer: string // user.name as configured
+  email: string // as configured, or unknown@example.com
+  emailHash: string
+  emailConfigured: boolean
+  topLevel: string
+}
+
+/**
+ * Repository name from a remote URL in any of git's forms: https://host/o/r.git,
+ * ssh://git@host/o/r.git, git@host:o/r.git, a local path; trailing slashes tolerated.
+ */
+export function repoFromRemote(url: string): string | null {
+  const trimmed = url.trim().replace(/[/\\]+$/, '')
+  const base = trimmed.split(/[/:\\]/).pop() ?? ''
+  const name = base.endsWith('.git') && base !== '.git' ? base.slice(0, -4) : base
+  return name === '' ? null : name
+}
+
+export function identityFromGit(facts: GitFacts): Identity {
+  const rawRepo = (facts.remoteUrl && repoFromRemote(facts.remoteUrl)) || path.basename(facts.topLevel)
+  const email = facts.email?.trim() ? facts.email : UNKNOWN_EMAIL
+  return {
+    repository: repoSlug(rawRepo),
+    // The old script's stand-in for a missing name; also for names with no letter we can keep.
+    user: userSlug(facts.userName ?? '') || 'unknown',
+    developer: facts.userName ?? '',
+    email,
+    emailHash: md5Prefix(email),
+    emailConfigured: !!facts.email?.trim(),
+    topLevel: facts.topLevel,
+  }
+}
+
+export function nameFor(identity: Identity, shared: boolean): string {
+  return clusterName({ repository: identity.repository, user: identity.user, emailHash: identity.emailHash, shared })
+}
+
+/** Reads the git facts of the repository holding CWD with two git calls. */
+export async function readGitFacts(cwd: string): Promise<GitFacts> {
+  const top = await $({ cwd, quiet: true, nothrow: true })`git rev-parse --show-toplevel`
+  if (top.exitCode !== 0) {
+    throw new OperationError(`${cwd} is not inside a git repository`, 'run it from your project (git init, or cd into a clone)')
+  }
+  const cfg = await $({ cwd, quiet: true, nothrow: true })`git config -z --get-regexp ${'^(remote\\.origin\\.url|user\\.name|user\\.email)$'}`
+  const values = new Map<string, string>()
+  for (const entry of cfg.stdout.split('\0')) {
+    const nl = entry.indexOf('\n')
+    if (nl > 0) values.set(entry.slice(0, nl).toLowerCase(), entry.slice(nl + 1))
+  }
+  return {
+    topLevel: top.stdout.trim(),
+    remoteUrl: values.get('remote.origin.url') ?? null,
+    userName: values.get('user.name') ?? null,
+    email: values.get('user.email') ?? null,
+  }
+}

@@ -1,0 +1,183 @@
+import { OperationError } from './errors.ts'
+import type { Runner, RunResult } from './proc.ts'
+import { errorLine, run as realRun } from './proc.ts'
+import { DOCKER_DOWN } from './docker.ts'
+
+/** What we need of one entry of `k3d cluster list -o json`. */
+export interface K3dCluster {
+  name: string
+  running: boolean // every server running
+  serversRunning: number
+  serversCount: number
+  agentsRunning: number
+  agentsCount: number
+  lbPort: number | null // host port mapped to the load balancer's 80/tcp
+  apiPort: number | null // host port of the Kubernetes API
+  hostPorts: number[] // every host port the cluster maps, running or not
+}
+
+export interface CreateSpec {
+  name: string
+  servers: number
+  agents: number
+  lbPort: number
+  apiPort: number
+  k3sArgs: readonly string[]
+  image?: string
+}
+
+export const MIN_K3D_MAJOR = 5
+
+type Binding = { HostIp?: string; HostPort?: string }
+interface RawNode {
+  role?: string
+  State?: { Running?: boolean }
+  portMappings?: Record<string, Binding[] | undefined>
+  serverOpts?: { kubeAPI?: { Binding?: Binding; Port?: string } }
+}
+interface RawCluster {
+  name?: unknown
+  nodes?: RawNode[]
+  serversRunning?: number
+  serversCount?: number
+  agentsRunning?: number
+  agentsCount?: number
+}
+
+const portOf = (b: Binding | undefined): number | null => {
+  const n = Number(b?.HostPort)
+  return Number.isInteger(n) && n > 0 ? n : null
+}
+
+/** Parses `k3d cluster list -o json` once, at the edge, into typed clusters. */
+export function parseClusterList(json: string): K3dCluster[] {
+  let data: unknown
+  try {
+    data = JSON.parse(json.trim() || '[]')
+  } catch {
+    throw new OperationError('k3d cluster list -o json printed something that is not JSON')
+  }
+  if (!Array.isArray(data)) throw new OperationError('k3d cluster list -o json did not print an array')
+  return (data as RawCluster[]).filter((c) => typeof c?.name === 'string').map((c) => {
+    const nodes = c.nodes ?? []
+    const lb = nodes.find((n) => n.role === 'loadbalancer')
+    const server = nodes.find((n) => n.role === 'server')
+    const hostPorts = new Set<number>()
+    for (const node of nodes) {
+      for (const bindings of Object.values(node.portMappings ?? {})) for (const b of bindings ?? []) {
+        const p = portOf(b)
+        if (p) hostPorts.add(p)
+      }
+      const api = portOf(node.serverOpts?.kubeAPI?.Binding)
+      if (api) hostPorts.add(api)
+    }
+    const servers = nodes.filter((n) => n.role === 'server')
+    const serversRunning = c.serversRunning ?? servers.filter((n) => n.State?.Running).length
+    const serversCount = c.serversCount ?? servers.length
+    return {
+      name: c.name as string,
+      running: serversCount > 0 && serversRunning === serversCount,
+      serversRunning,
+      serversCount,
+      agentsRunning: c.agentsRunning ?? 0,
+      agentsCount: c.agentsCount ?? 0,
+      lbPort: portOf(lb?.portMappings?.['80/tcp']?.[0]),
+      apiPort: portOf(server?.serverOpts?.kubeAPI?.Binding) ?? portOf(lb?.portMappings?.['6443/tcp']?.[0]),
+      hostPorts: [...hostPorts].sort((a, b) => a - b),
+    }
+  })
+}
+
+/** `k3d version` (text or -o json) → `v5.8.3`. */
+export function parseVersion(text: string): { version: string; major: number } | null {
+  let version: string | undefined
+  try {
+    version = (JSON.parse(text) as { k3d?: string }).k3d
+  } catch {
+    version = /k3d version (v?\d+\.\d+\.\d+\S*)/.exec(text)?.[1]
+  }
+  const major = version ? Number(/^v?(\d+)/.exec(version)?.[1]) : NaN
+  return version && Number.isFinite(major) ? { version, major } : null
+}
+
+/**
+ * Arguments of the one create call (spec: Behaviour). The default kubeconfig is left alone:
+ * without --kubeconfig-update-default=false k3d re-points every other shell at this cluster.
+ */
+export function createArgs(spec: CreateSpec): string[] {
+  const args = ['cluster', 'create', spec.name, '--servers', String(spec.servers), '--agents', String(spec.agents)]
+  args.push('-p', `${spec.lbPort}:80@loadbalancer`, '--api-port', String(spec.apiPort))
+  for (const a of spec.k3sArgs) args.push('--k3s-arg', a)
+  if (spec.image) args.push('--image', spec.image)
+  args.push('--wait', '--kubeconfig-update-default=false')
+  return args
+}
+
+export const listArgs = () => ['cluster', 'list', '-o', 'json']
+export const deleteArgs = (name: string) => ['cluster', 'delete', name]
+export const startArgs = (name: string) => ['cluster', 'start', name]
+export const stopArgs = (name: string) => ['cluster', 'stop', name]
+export const kubeconfigGetArgs = (name: string) => ['kubeconfig', 'get', name]
+export const imageImportArgs = (images: readonly string[], name: string) => ['image', 'import', ...images, '-c', name]
+
+/** Failure of a k3d call, with the line that names the cause. */
+export class K3dError extends OperationError {
+  constructor(
+    readonly action: string,
+    readonly result: RunResult,
+  ) {
+    const cause = errorLine(result)
+    super(`${action} failed: ${cause}`, DOCKER_DOWN.test(cause) ? 'start Docker (Docker Desktop, colima or dockerd) and retry' : undefined)
+  }
+  get portAllocated(): boolean {
+    return /port is already allocated|address already in use/i.test(this.result.stderr + this.result.stdout)
+  }
+}
+
+/** The one adapter to the k3d CLI: builds argument lists, runs them, parses what comes back. */
+export class K3d {
+  constructor(private readonly run: Runner = realRun) {}
+
+  private async call(action: string, args: string[], input?: string): Promise<RunResult> {
+    const result = await this.run('k3d', args, { input })
+    if (result.code === 127) throw new OperationError('k3d is not installed (not on PATH)', 'install k3d v5+: https://k3d.io')
+    if (result.code !== 0) throw new K3dError(action, result)
+    return result
+  }
+
+  async version(): Promise<{ version: string; major: number }> {
+    const r = await this.call('k3d version', ['version'])
+    const v = parseVersion(r.stdout)
+    if (!v) throw new OperationError(`cannot read the k3d version from: ${r.stdout.trim().split('\n')[0]}`)
+    return v
+  }
+
+  async list(): Promise<K3dCluster[]> {
+    return parseClusterList((await this.call('k3d cluster list', listArgs())).stdout)
+  }
+
+  async create(args: string[]): Promise<RunResult> {
+    return this.call('k3d cluster create', args)
+  }
+
+  async delete(name: string): Promise<void> {
+    await this.call(`k3d cluster delete ${name}`, deleteArgs(name))
+  }
+
+  async start(name: string): Promise<void> {
+    await this.call(`k3d cluster start ${name}`, startArgs(name))
+  }
+
+  async stop(name: string): Promise<void> {
+    await this.call(`k3d cluster stop ${name}`, stopArgs(name))
+  }
+
+  async kubeconfig(name: string): Promise<string> {
+    return (await this.call(`k3d kubeconfig get ${name}`, kubeconfigGetArgs(name))).stdout
+  }
+
+  async importImages(images: readonly string[], name: string): Promise<void> {
+    if (images.length === 0) return
+    await this.call('k3d image import', imageImportArgs(images, name))
+  }
+}

@@ -1,0 +1,82 @@
+import { YAML } from 'zx'
+import { OperationError } from './errors.ts'
+import { writeFileAtomic } from './fsutil.ts'
+
+/** Hosts k3d writes into a kubeconfig's server URL that we point at localhost instead. */
+const REWRITTEN_HOSTS = new Set(['0.0.0.0', '127.0.0.1', 'host.docker.internal', 'localhost'])
+
+interface KubeconfigDoc {
+  clusters?: Array<{ name?: string; cluster?: { server?: string } }>
+  contexts?: Array<{ name?: string; context?: { cluster?: string } }>
+  'current-context'?: string
+  [key: string]: unknown
+}
+
+function parseDoc(text: string, source: string): KubeconfigDoc {
+  let doc: unknown
+  try {
+    doc = YAML.parse(text.replace(/^---\s*\n/, ''))
+  } catch (err) {
+    throw new OperationError(`${source} is not a valid kubeconfig: ${(err as Error).message.split('\n')[0]}`)
+  }
+  if (typeof doc !== 'object' || doc === null) throw new OperationError(`${source} is not a valid kubeconfig`)
+  return doc as KubeconfigDoc
+}
+
+/**
+ * Takes the output of `k3d kubeconfig get NAME` and returns the kubeconfig we store: every
+ * server of ours on `https://localhost:API_PORT` (the old sed only caught 127.0.0.1 and
+ * host.docker.internal, and left k3d's default 0.0.0.0, which TLS then rejects), and
+ * context `k3d-NAME` current.
+ */
+export function rewriteKubeconfig(text: string, name: string, apiPort: number): string {
+  const doc = parseDoc(text, `kubeconfig of ${name}`)
+  for (const entry of doc.clusters ?? []) {
+    const server = entry.cluster?.server
+    if (!server) continue
+    let url: URL
+    try {
+      url = new URL(server)
+    } catch {
+      continue
+    }
+    if (REWRITTEN_HOSTS.has(url.hostname)) entry.cluster!.server = `https://localhost:${apiPort}`
+  }
+  const context = `k3d-${name}`
+  if (!(doc.contexts ?? []).some((c) => c.name === context)) {
+    throw new OperationError(`kubeconfig from k3d has no context ${context}`)
+  }
+  doc['current-context'] = context
+  return YAML.stringify(doc)
+}
+
+/** current-context of a kubeconfig text, or null. */
+export function currentContext(text: string): string | null {
+  try {
+    const ctx = parseDoc(text, 'kubeconfig')['current-context']
+    return typeof ctx === 'string' && ctx !== '' ? ctx : null
+  } catch {
+    return null
+  }
+}
+
+/** The server URL of the current context, or null. */
+export function currentServer(text: string): string | null {
+  try {
+    const doc = parseDoc(text, 'kubeconfig')
+    const ctx = (doc.contexts ?? []).find((c) => c.name === doc['current-context'])
+    const cluster = (doc.clusters ?? []).find((c) => c.name === ctx?.context?.cluster)
+    return cluster?.cluster?.server ?? null
+  } catch {
+    return null
+  }
+}
+
+/** `k3d-NAME` → NAME; anything else → null. */
+export function clusterOfContext(context: string | null): string | null {
+  return context?.startsWith('k3d-') ? context.slice(4) : null
+}
+
+export async function writeKubeconfig(file: string, text: string): Promise<void> {
+  await writeFileAtomic(file, text, 0o600)
+}

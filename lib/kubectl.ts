@@ -1,0 +1,53 @@
+import { YAML } from 'zx'
+import { OperationError } from './errors.ts'
+import type { Runner, RunResult } from './proc.ts'
+import { errorLine, run as realRun } from './proc.ts'
+
+/** Label values: at most 63 of [A-Za-z0-9._-], alphanumeric at both ends (or empty). */
+export function labelValue(raw: string): string {
+  const cleaned = raw.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 63)
+  return cleaned.replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '')
+}
+
+/** A ConfigMap manifest for `kubectl apply -f -` (create-or-update in one call). */
+export function configMapManifest(name: string, namespace: string, data: Record<string, string>): string {
+  return YAML.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace }, data })
+}
+
+/** kubectl, always with an explicit --kubeconfig so no default kubeconfig is read or written. */
+export class Kubectl {
+  constructor(
+    readonly kubeconfig: string,
+    private readonly run: Runner = realRun,
+  ) {}
+
+  private async call(args: string[], input?: string): Promise<RunResult> {
+    const result = await this.run('kubectl', ['--kubeconfig', this.kubeconfig, ...args], { input })
+    if (result.code === 127) throw new OperationError('kubectl is not installed (not on PATH)')
+    return result
+  }
+
+  private async must(action: string, args: string[], input?: string): Promise<string> {
+    const r = await this.call(args, input)
+    if (r.code !== 0) throw new OperationError(`kubectl ${action} failed: ${errorLine(r)}`)
+    return r.stdout
+  }
+
+  async ready(): Promise<boolean> {
+    return (await this.call(['--request-timeout=2s', 'get', '--raw=/readyz'])).code === 0
+  }
+
+  async labelAllNodes(labels: Record<string, string>): Promise<void> {
+    const pairs = Object.entries(labels).map(([k, v]) => `${k}=${v}`)
+    await this.must('label nodes', ['label', 'nodes', '--all', ...pairs, '--overwrite'])
+  }
+
+  async applyConfigMap(name: string, namespace: string, data: Record<string, string>): Promise<void> {
+    await this.must(`apply configmap ${name}`, ['apply', '-f', '-'], configMapManifest(name, namespace, data))
+  }
+
+  /** Raw text of `kubectl get ...` for the resources view. */
+  async get(args: string[]): Promise<string> {
+    return this.must(`get ${args[0]}`, ['get', ...args])
+  }
+}

@@ -1,0 +1,91 @@
+import { chalk, spinner } from 'zx'
+
+/** Colour only on a TTY; NO_COLOR turns it off, FORCE_COLOR (not "0") turns it on. */
+export function colorEnabled(env: NodeJS.ProcessEnv, isTTY: boolean): boolean {
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '') return env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false'
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false
+  return isTTY
+}
+
+export interface OutputOptions {
+  /** Machine output on stdout alone; every human line goes to stderr. */
+  machine?: boolean
+  env?: NodeJS.ProcessEnv
+  stdout?: NodeJS.WriteStream
+  stderr?: NodeJS.WriteStream
+}
+
+const clock = () => new Date().toTimeString().slice(0, 8)
+
+/**
+ * The terminal. Commands print through this and nothing else, so --json and --shell keep
+ * stdout clean and colours follow one rule.
+ */
+export class Output {
+  readonly machine: boolean
+  readonly tty: boolean
+  readonly c: typeof chalk
+  private readonly stdout: NodeJS.WriteStream
+  private readonly stderr: NodeJS.WriteStream
+
+  constructor(opts: OutputOptions = {}) {
+    this.stdout = opts.stdout ?? process.stdout
+    this.stderr = opts.stderr ?? process.stderr
+    this.machine = !!opts.machine
+    const human = this.machine ? this.stderr : this.stdout
+    this.tty = !!human.isTTY
+    if (!colorEnabled(opts.env ?? process.env, this.tty)) chalk.level = 0
+    else if (chalk.level === 0) chalk.level = 1
+    this.c = chalk
+  }
+
+  private human(text: string) {
+    ;(this.machine ? this.stderr : this.stdout).write(`${text}\n`)
+  }
+
+  /** A line of the result (tables, details). */
+  line(text = '') {
+    this.human(text)
+  }
+
+  /** A progress line, timestamped like the old scripts' log(). */
+  log(text: string) {
+    this.human(`${this.c.blue(`[${clock()}]`)} ${text}`)
+  }
+
+  success(text: string) {
+    this.human(`${this.c.green('✓')} ${text}`)
+  }
+
+  warn(text: string) {
+    this.stderr.write(`${this.c.yellow('⚠')} ${text}\n`)
+  }
+
+  error(text: string) {
+    this.stderr.write(`${this.c.red('✗')} ${text}\n`)
+  }
+
+  /** The machine result: JSON on stdout, nothing else there. */
+  json(value: unknown) {
+    this.stdout.write(`${JSON.stringify(value, null, 2)}\n`)
+  }
+
+  /** Raw text on stdout (e.g. the `export KUBECONFIG=...` line of `switch --shell`). */
+  raw(text: string) {
+    this.stdout.write(text.endsWith('\n') ? text : `${text}\n`)
+  }
+
+  /** A step that takes seconds: a spinner on a TTY, start and end lines otherwise. */
+  async step<T>(title: string, fn: () => Promise<T>): Promise<T> {
+    if (this.tty && !this.machine) {
+      const result = await spinner(title, fn)
+      this.success(title)
+      return result
+    }
+    this.log(`${title}...`)
+    const started = Date.now()
+    const result = await fn()
+    this.log(`${title}: done in ${((Date.now() - started) / 1000).toFixed(1)}s`)
+    return result
+  }
+}

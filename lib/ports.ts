@@ -1,0 +1,122 @@
+import net from 'node:net'
+import { cksum } from './hash.ts'
+import { OperationError, UsageError } from './errors.ts'
+
+/** Inclusive range of host ports. */
+export interface PortRange {
+  start: number
+  end: number
+}
+
+export const DEFAULT_LB_RANGE: PortRange = { start: 8080, end: 8179 }
+export const DEFAULT_API_RANGE: PortRange = { start: 6445, end: 6544 }
+
+export interface PortPlan {
+  lbPort: number
+  apiPort: number
+  preferredLb: number
+  preferredApi: number
+}
+
+export const rangeSize = (r: PortRange) => r.end - r.start + 1
+export const formatRange = (r: PortRange) => `${r.start}-${r.end}`
+
+/** Parses `8080-8179` (from LB_PORT_RANGE, API_PORT_RANGE or the config file). */
+export function parseRange(text: string, source: string): PortRange {
+  const m = /^\s*(\d{1,5})\s*-\s*(\d{1,5})\s*$/.exec(text)
+  if (!m) throw new UsageError(`${source}: expected START-END such as 8080-8179, got ${JSON.stringify(text)}`)
+  return checkRange({ start: Number(m[1]), end: Number(m[2]) }, source)
+}
+
+export function checkRange(r: PortRange, source: string): PortRange {
+  if (!Number.isInteger(r.start) || !Number.isInteger(r.end) || r.start < 1 || r.end > 65535) {
+    throw new UsageError(`${source}: ports must be whole numbers from 1 to 65535`)
+  }
+  if (r.start > r.end) throw new UsageError(`${source}: range ${formatRange(r)} is inverted (start > end)`)
+  return r
+}
+
+/** The old script's port: range start + cksum(name) mod range size. */
+export function preferredPort(name: string, range: PortRange): number {
+  return range.start + (cksum(name) % rangeSize(range))
+}
+
+/** Ports of RANGE in search order: from PREFERRED forward, wrapping to the start. */
+export function searchOrder(range: PortRange, preferred: number): number[] {
+  const size = rangeSize(range)
+  const first = preferred - range.start
+  return Array.from({ length: size }, (_, i) => range.start + ((first + i) % size))
+}
+
+/** Says whether a host port can be bound right now. */
+export type PortProbe = (port: number) => Promise<boolean>
+
+const PROBE_BATCH = 16
+
+/**
+ * First port of RANGE, from PREFERRED on, that is neither in TAKEN nor busy per PROBE.
+ * Probes in small parallel batches so a nearly full range still answers in milliseconds.
+ */
+export async function findFreePort(
+  range: PortRange,
+  preferred: number,
+  taken: ReadonlySet<number>,
+  probe: PortProbe,
+  what: string,
+  envVar: string,
+): Promise<number> {
+  const candidates = searchOrder(range, preferred).filter((p) => !taken.has(p))
+  for (let i = 0; i < candidates.length; i += PROBE_BATCH) {
+    const batch = candidates.slice(i, i + PROBE_BATCH)
+    const free = await Promise.all(batch.map(probe))
+    const index = free.indexOf(true)
+    if (index >= 0) return batch[index]!
+  }
+  throw new OperationError(
+    `no free ${what} port left in ${formatRange(range)} (all ${rangeSize(range)} are in use or reserved)`,
+    `delete unused clusters (just cluster-list) or widen the range, e.g. ${envVar}=${range.start}-${range.end + 100}`,
+  )
+}
+
+const inRange = (p: number | undefined, r: PortRange): p is number => p !== undefined && p >= r.start && p <= r.end
+
+/**
+ * The port pair for NAME: the old script's preferred ports (or PREFER, e.g. a recreated
+ * cluster's own ports, when inside the ranges), then the next free ones.
+ */
+export async function choosePorts(
+  name: string,
+  ranges: { lb: PortRange; api: PortRange },
+  taken: ReadonlySet<number>,
+  probe: PortProbe,
+  prefer: { lb?: number; api?: number } = {},
+): Promise<PortPlan> {
+  const preferredLb = inRange(prefer.lb, ranges.lb) ? prefer.lb : preferredPort(name, ranges.lb)
+  const preferredApi = inRange(prefer.api, ranges.api) ? prefer.api : preferredPort(name, ranges.api)
+  const lbPort = await findFreePort(ranges.lb, preferredLb, taken, probe, 'load balancer', 'LB_PORT_RANGE')
+  // Ranges may overlap when overridden: the API port must differ from the LB port.
+  const apiPort = await findFreePort(ranges.api, preferredApi, new Set([...taken, lbPort]), probe, 'API', 'API_PORT_RANGE')
+  return { lbPort, apiPort, preferredLb, preferredApi }
+}
+
+function canListen(port: number, host: string, ipv6Only: boolean): Promise<boolean | null> {
+  return new Promise((resolve) => {
+    const server = net.createServer()
+    server.unref()
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      // No IPv6 on this host: that address family cannot conflict.
+      if (err.code === 'EAFNOSUPPORT' || err.code === 'EADDRNOTAVAIL') resolve(null)
+      else resolve(false)
+    })
+    server.listen({ port, host, ipv6Only, exclusive: true }, () => server.close(() => resolve(true)))
+  })
+}
+
+/**
+ * Docker publishes a port on 0.0.0.0 and on [::]; the bind fails if anything holds either
+ * (a listener on 127.0.0.1:P blocks 0.0.0.0:P on Linux). Probe both, as docker will bind.
+ */
+export const probeHostPort: PortProbe = async (port) => {
+  if ((await canListen(port, '0.0.0.0', false)) === false) return false
+  return (await canListen(port, '::', true)) !== false
+}

@@ -1,0 +1,47 @@
+import { $ } from 'zx'
+import type { ProcessPromise } from 'zx'
+
+const children = new Set<ProcessPromise>()
+
+/** Interrupts every program still running (Ctrl-C), and waits for them to exit. */
+export async function stopChildren(): Promise<void> {
+  await Promise.all([...children].map(async (p) => {
+    await p.kill('SIGINT').catch(() => undefined)
+    await p.catch(() => undefined)
+  }))
+}
+
+export interface RunResult {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+export interface RunOptions {
+  input?: string
+  env?: Record<string, string | undefined>
+  cwd?: string
+}
+
+/** Runs a program with an argument list (never a command string); never throws on exit codes. */
+export type Runner = (cmd: string, args: readonly string[], opts?: RunOptions) => Promise<RunResult>
+
+/** The real runner: zx's `$` quotes every argument. Exit 127 means the program is not on PATH. */
+export const run: Runner = async (cmd, args, opts = {}) => {
+  const env = opts.env ? { ...process.env, ...opts.env } : process.env
+  const child = $({ quiet: true, nothrow: true, input: opts.input, env, cwd: opts.cwd })`${cmd} ${args}`
+  children.add(child)
+  const out = await child.finally(() => children.delete(child))
+  return { code: out.exitCode ?? 1, stdout: out.stdout, stderr: out.stderr }
+}
+
+/** The line of a tool's error output that says what went wrong, without log prefixes. */
+export function errorLine(result: RunResult): string {
+  const lines = `${result.stderr}\n${result.stdout}`
+    .split('\n')
+    .map((l) => l.replace(/^(FATA|ERRO|WARN|INFO)\[\d+\]\s*/, '').replace(/^(Error|error):\s*/, '').trim())
+    .filter((l) => l !== '')
+  // k3d ends with a generic "rolled back" line; the cause is the line that names it.
+  const cause = lines.find((l) => /port is already allocated|Cannot connect to the Docker daemon|already exists|No nodes found|not a valid|must be <=|unknown flag|refused|no such host/i.test(l))
+  return cause ?? lines[lines.length - 1] ?? `exit code ${result.code}`
+}

@@ -1,0 +1,143 @@
+import path from 'node:path'
+import { fs } from 'zx'
+import { ensurePrivateDir, readIfExists, removeIfExists, writeFileAtomic } from './fsutil.ts'
+import { k3dNameProblem } from './names.ts'
+
+/**
+ * One metadata file, `~/.config/threads-agent/clusters/NAME.json`. The field set is the
+ * old script's; more fields may follow and are kept when a file is rewritten.
+ */
+export interface ClusterMeta {
+  name: string
+  repository: string
+  developer: string
+  email: string
+  lb_port: number
+  api_port: number
+  kubeconfig: string
+  created_at: string // YYYY-MM-DDTHH:MM:SSZ
+  k3d_version: string
+  shared: boolean
+  [extra: string]: unknown
+}
+
+export interface MetaProblem {
+  file: string
+  reason: string
+}
+
+export class MetaFormatError extends Error {}
+
+function asPort(value: unknown, field: string): number {
+  const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 65535) {
+    throw new MetaFormatError(`${field} is not a port number`)
+  }
+  return n
+}
+
+function asString(value: unknown, field: string): string {
+  if (value === undefined || value === null) return ''
+  if (typeof value !== 'string') throw new MetaFormatError(`${field} is not a string`)
+  return value
+}
+
+/** UTC timestamp in the old script's format (`date -u +%Y-%m-%dT%H:%M:%SZ`). */
+export function timestamp(date = new Date()): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z')
+}
+
+/**
+ * Parses one metadata file. The old script wrote it with a heredoc, so `shared` is a bare
+ * true/false and `k3d_version` may be empty; both forms are read as they are.
+ */
+export function parseMeta(text: string, fileName: string): ClusterMeta {
+  let data: unknown
+  try {
+    data = JSON.parse(text)
+  } catch (err) {
+    throw new MetaFormatError(`not valid JSON (${(err as Error).message})`)
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new MetaFormatError('not a JSON object')
+  const o = data as Record<string, unknown>
+  const name = asString(o.name, 'name') || path.basename(fileName, '.json')
+  if (k3dNameProblem(name)) throw new MetaFormatError(`name ${JSON.stringify(name)} is not a valid cluster name`)
+  const shared = o.shared === true || o.shared === 'true'
+  if (!(shared || o.shared === false || o.shared === 'false' || o.shared === undefined)) {
+    throw new MetaFormatError('shared is not true or false')
+  }
+  return {
+    ...o,
+    name,
+    repository: asString(o.repository, 'repository'),
+    developer: asString(o.developer, 'developer'),
+    email: asString(o.email, 'email'),
+    lb_port: asPort(o.lb_port, 'lb_port'),
+    api_port: asPort(o.api_port, 'api_port'),
+    kubeconfig: asString(o.kubeconfig, 'kubeconfig'),
+    created_at: asString(o.created_at, 'created_at'),
+    k3d_version: asString(o.k3d_version, 'k3d_version'),
+    shared,
+  }
+}
+
+export function serializeMeta(meta: ClusterMeta): string {
+  return `${JSON.stringify(meta, null, 2)}\n`
+}
+
+/** The metadata store: one directory of NAME.json files. */
+export class Registry {
+  constructor(readonly dir: string) {}
+
+  file(name: string): string {
+    return path.join(this.dir, `${name}.json`)
+  }
+
+  /** Every readable file, plus one problem per file that is not (never throws for bad files). */
+  async list(): Promise<{ metas: ClusterMeta[]; problems: MetaProblem[] }> {
+    let entries: string[]
+    try {
+      entries = await fs.readdir(this.dir)
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { metas: [], problems: [] }
+      throw err
+    }
+    const metas: ClusterMeta[] = []
+    const problems: MetaProblem[] = []
+    const files = entries.filter((e) => e.endsWith('.json') && !e.startsWith('.')).sort()
+    const texts = await Promise.all(files.map((f) => readIfExists(path.join(this.dir, f))))
+    files.forEach((f, i) => {
+      const file = path.join(this.dir, f)
+      const text = texts[i]
+      if (text === null || text === undefined) return // removed while we listed
+      try {
+        metas.push(parseMeta(text, f))
+      } catch (err) {
+        problems.push({ file, reason: (err as Error).message })
+      }
+    })
+    return { metas, problems }
+  }
+
+  /** The metadata of NAME, null when there is none; a bad file throws MetaFormatError. */
+  async read(name: string): Promise<ClusterMeta | null> {
+    const text = await readIfExists(this.file(name))
+    if (text === null) return null
+    try {
+      return parseMeta(text, `${name}.json`)
+    } catch (err) {
+      throw new MetaFormatError(`${this.file(name)}: ${(err as Error).message}`)
+    }
+  }
+
+  async write(meta: ClusterMeta): Promise<string> {
+    await ensurePrivateDir(path.dirname(this.dir))
+    const file = this.file(meta.name)
+    await writeFileAtomic(file, serializeMeta(meta))
+    return file
+  }
+
+  async remove(name: string): Promise<boolean> {
+    return removeIfExists(this.file(name))
+  }
+}

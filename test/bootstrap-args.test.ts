@@ -1,0 +1,37 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { parseBootstrapArgs } from '../lib/bootstrap.ts'
+import { ArgumentError, UsageError } from '../lib/errors.ts'
+
+const defaults = { share: false, force: false, tag: 'local', name: null, dryRun: false, json: false }
+
+test('flags, aliases, the bare word share and env defaults', () => {
+  const cases: Array<[string[], NodeJS.ProcessEnv, object]> = [
+    [[], {}, defaults],
+    [['--share'], {}, { ...defaults, share: true }],
+    [['-s'], {}, { ...defaults, share: true }],
+    [['share'], {}, { ...defaults, share: true }],
+    [['--force', '--tag', 'v1.0.0'], {}, { ...defaults, force: true, tag: 'v1.0.0' }],
+    [['-f', '-t', 'latest'], {}, { ...defaults, force: true, tag: 'latest' }],
+    [['--tag=v2'], {}, { ...defaults, tag: 'v2' }],
+    [['--name', 'dev', '--dry-run', '--json'], {}, { ...defaults, name: 'dev', dryRun: true, json: true }],
+    [[], { TAG: 'v9', FORCE_RECREATE: 'true', SHARE_CLUSTER: 'true' }, { ...defaults, tag: 'v9', force: true, share: true }],
+    [['--tag', 'v1'], { TAG: 'v9' }, { ...defaults, tag: 'v1' }],
+    [[], { FORCE_RECREATE: 'false', SHARE_CLUSTER: 'no' }, defaults],
+  ]
+  for (const [argv, env, expected] of cases) assert.deepEqual(parseBootstrapArgs(argv, env), expected, argv.join(' '))
+  assert.equal(parseBootstrapArgs(['--help']), 'help')
+  assert.equal(parseBootstrapArgs(['-h']), 'help')
+})
+
+test('unknown flags and stray words are argument errors (exit 2 with usage)', () => {
+  for (const argv of [['--xyz'], ['-x'], ['shared'], ['share', 'extra'], ['--forse']]) {
+    assert.throws(() => parseBootstrapArgs(argv), ArgumentError, argv.join(' '))
+  }
+})
+
+test('bad tag and bad names are usage errors', () => {
+  for (const argv of [['--tag', ''], ['--tag', '-x'], ['--tag', 'a b'], ['--name', '../x'], ['--name', 'x'.repeat(33)], ['--name', '']]) {
+    assert.throws(() => parseBootstrapArgs(argv), UsageError, argv.join(' '))
+  }
+})
