@@ -14,9 +14,16 @@ export class Docker {
     return DOCKER_DOWN.test(r.stderr + r.stdout) ? 'the Docker daemon is not running' : r.stderr.trim().split('\n')[0] || 'docker info failed'
   }
 
-  /** Which of IMAGES exist locally (one inspect each, run in parallel). */
+  /**
+   * Which of IMAGES exist locally, in one `docker image inspect` call: docker prints the
+   * images it has on stdout and one `No such image: X` line per missing one, exit 1.
+   */
   async localImages(images: readonly string[]): Promise<{ present: string[]; absent: string[] }> {
-    const found = await Promise.all(images.map(async (img) => (await this.run('docker', ['image', 'inspect', img])).code === 0))
-    return { present: images.filter((_, i) => found[i]), absent: images.filter((_, i) => !found[i]) }
+    if (images.length === 0) return { present: [], absent: [] }
+    const r = await this.run('docker', ['image', 'inspect', ...images])
+    if (r.code === 0) return { present: [...images], absent: [] }
+    const missing = new Set([...r.stderr.matchAll(/No such image: (\S+)/g)].map((m) => m[1]!))
+    if (missing.size === 0) throw new Error(`docker image inspect failed: ${r.stderr.trim().split('\n')[0] || `exit ${r.code}`}`)
+    return { present: images.filter((i) => !missing.has(i)), absent: images.filter((i) => missing.has(i)) }
   }
 }

@@ -1,4 +1,4 @@
-import { fs } from 'zx'
+import fs from 'fs-extra'
 import path from 'node:path'
 import crypto from 'node:crypto'
 import { open } from 'node:fs/promises'
@@ -14,9 +14,10 @@ export async function ensurePrivateDir(dir: string): Promise<void> {
  * temp file in the same directory, fsync, rename. Mode defaults to 0600 since
  * these files hold cluster-admin keys or name them.
  */
-export async function writeFileAtomic(file: string, data: string, mode = 0o600): Promise<void> {
+export async function writeFileAtomic(file: string, data: string, mode = 0o600, privateDir = true): Promise<void> {
   const dir = path.dirname(file)
-  await ensurePrivateDir(dir)
+  // Our own directories are made private; a project file (.mcp.json) leaves its directory alone.
+  if (privateDir) await ensurePrivateDir(dir)
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`)
   const fh = await open(tmp, 'w', mode)
   try {

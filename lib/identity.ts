@@ -1,5 +1,5 @@
 import path from 'node:path'
-import { $ } from 'zx'
+import { $ } from 'zx/core'
 import { md5Prefix } from './hash.ts'
 import { clusterName, repoSlug, userSlug } from './names.ts'
 import { OperationError } from './errors.ts'

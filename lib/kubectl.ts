@@ -1,4 +1,3 @@
-import { YAML } from 'zx'
 import { OperationError } from './errors.ts'
 import type { Runner, RunResult } from './proc.ts'
 import { errorLine, run as realRun } from './proc.ts'
@@ -9,9 +8,9 @@ export function labelValue(raw: string): string {
   return cleaned.replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '')
 }
 
-/** A ConfigMap manifest for `kubectl apply -f -` (create-or-update in one call). */
+/** A ConfigMap manifest for `kubectl apply -f -` (create-or-update in one call; JSON is YAML). */
 export function configMapManifest(name: string, namespace: string, data: Record<string, string>): string {
-  return YAML.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace }, data })
+  return JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace }, data })
 }
 
 /** kubectl, always with an explicit --kubeconfig so no default kubeconfig is read or written. */

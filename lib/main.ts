@@ -1,5 +1,5 @@
 import { ArgumentError, describeError, EXIT } from './errors.ts'
-import { chalk } from 'zx'
+import { chalk } from 'zx/core'
 import { stopChildren } from './proc.ts'
 
 export type Cleanup = () => Promise<void>

@@ -1,4 +1,4 @@
-import { chalk, spinner } from 'zx'
+import { chalk } from 'zx/core'
 
 /** Colour only on a TTY; NO_COLOR turns it off, FORCE_COLOR (not "0") turns it on. */
 export function colorEnabled(env: NodeJS.ProcessEnv, isTTY: boolean): boolean {
@@ -78,6 +78,7 @@ export class Output {
   /** A step that takes seconds: a spinner on a TTY, start and end lines otherwise. */
   async step<T>(title: string, fn: () => Promise<T>): Promise<T> {
     if (this.tty && !this.machine) {
+      const { spinner } = await import('zx') // only terminals pay for loading it
       const result = await spinner(title, fn)
       this.success(title)
       return result

@@ -1,4 +1,4 @@
-import { which } from 'zx'
+import { which } from 'zx/core'
 import { Docker } from './docker.ts'
 import { K3d, MIN_K3D_MAJOR } from './k3d.ts'
 import type { GitFacts } from './identity.ts'

@@ -1,5 +1,5 @@
-import { $ } from 'zx'
-import type { ProcessPromise } from 'zx'
+import { $ } from 'zx/core'
+import type { ProcessPromise } from 'zx/core'
 
 const children = new Set<ProcessPromise>()
 
@@ -37,11 +37,13 @@ export const run: Runner = async (cmd, args, opts = {}) => {
 
 /** The line of a tool's error output that says what went wrong, without log prefixes. */
 export function errorLine(result: RunResult): string {
-  const lines = `${result.stderr}\n${result.stdout}`
-    .split('\n')
-    .map((l) => l.replace(/^(FATA|ERRO|WARN|INFO)\[\d+\]\s*/, '').replace(/^(Error|error):\s*/, '').trim())
-    .filter((l) => l !== '')
+  const clean = (text: string) => text.split('\n').map((l) => l.trim()).filter((l) => l !== '')
+  const strip = (l: string) => l.replace(/^(FATA|ERRO|WARN|INFO)\[\d+\]\s*/, '').replace(/^(Error|error):\s*/, '')
+  const err = clean(result.stderr)
+  const all = [...err, ...clean(result.stdout)]
   // k3d ends with a generic "rolled back" line; the cause is the line that names it.
-  const cause = lines.find((l) => /port is already allocated|Cannot connect to the Docker daemon|already exists|No nodes found|not a valid|must be <=|unknown flag|refused|no such host/i.test(l))
-  return cause ?? lines[lines.length - 1] ?? `exit code ${result.code}`
+  const cause = all.find((l) => /port is already allocated|Cannot connect to the Docker daemon|already exists|No nodes found|not a valid|must be <=|unknown flag|refused|no such host/i.test(l))
+  const fatal = [...err].reverse().find((l) => /^FATA\[/.test(l))
+  const line = cause ?? fatal ?? err[err.length - 1] ?? all[all.length - 1]
+  return line ? strip(line) : `exit code ${result.code}`
 }

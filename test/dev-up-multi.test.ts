@@ -1,0 +1,330 @@
+import { test, after } from 'node:test'
+import assert from 'node:assert/strict'
+import net from 'node:net'
+import path from 'node:path'
+import { fs } from 'zx'
+import { makeSandbox, REPO_ROOT } from './helpers/sandbox.ts'
+import type { Sandbox, RunResult } from './helpers/sandbox.ts'
+import { makeRepo } from './helpers/git.ts'
+import { cksum } from '../lib/hash.ts'
+import { probeHostPort } from '../lib/ports.ts'
+
+const DEV_UP = path.join(REPO_ROOT, 'scripts', 'dev-up-multi.ts')
+const PERSONAL = 'threads-agent-vitalii-se-c18b4c'
+
+const sandboxes: Sandbox[] = []
+async function sandbox(): Promise<Sandbox> {
+  const sb = await makeSandbox()
+  sandboxes.push(sb)
+  return sb
+}
+after(async () => {
+  await Promise.all(sandboxes.map((s) => s.cleanup()))
+})
+
+function devUp(sb: Sandbox, cwd: string, args: string[] = [], env: Record<string, string | undefined> = {}): Promise<RunResult> {
+  return sb.run(DEV_UP, args, { cwd, env })
+}
+
+async function clusters(sb: Sandbox): Promise<Array<{ name: string; serversRunning: number }>> {
+  const r = await sb.run('k3d', ['cluster', 'list', '-o', 'json'])
+  assert.equal(r.code, 0, r.stderr)
+  return JSON.parse(r.stdout)
+}
+
+const metaFile = (sb: Sandbox, name: string) => path.join(sb.home, '.config', 'threads-agent', 'clusters', `${name}.json`)
+const kubeconfigFile = (sb: Sandbox, name: string) => path.join(sb.home, '.kube', 'threads-agent', `config-${name}`)
+const readMeta = async (sb: Sandbox, name: string) => JSON.parse(await fs.readFile(metaFile(sb, name), 'utf8'))
+const mode = async (p: string) => (await fs.stat(p)).mode & 0o777
+
+function json(r: RunResult) {
+  assert.equal(r.code, 0, `exit ${r.code}: ${r.stderr}`)
+  return JSON.parse(r.stdout)
+}
+
+/** Lines of stderr that carry the error (the ✗ line). */
+const errorLines = (r: RunResult) => r.stderr.split('\n').filter((l) => l.startsWith('✗'))
+
+test('personal and shared clusters get the names and (when free) the ports of the old script', async () => {
+  const sb = await sandbox()
+  const repo = await makeRepo(sb)
+  const defaultKubeconfig = path.join(sb.home, '.kube', 'config')
+  await fs.mkdir(path.dirname(defaultKubeconfig), { recursive: true })
+  await fs.writeFile(defaultKubeconfig, 'apiVersion: v1\nkind: Config\ncurrent-context: mine\n')
+  const before = await fs.readFile(defaultKubeconfig)
+
+  for (const [args, name] of [[[], PERSONAL], [['--share'], 'threads-agent']] as const) {
+    const offset = cksum(name) % 100
+    const preferredFree = (await probeHostPort(8080 + offset)) && (await probeHostPort(6445 + offset))
+    const result = json(await devUp(sb, repo, [...args, '--json']))
+    assert.equal(result.name, name)
+    assert.equal(result.action, 'create')
+    if (preferredFree) assert.deepEqual([result.lb_port, result.api_port], [8080 + offset, 6445 + offset])
+    const meta = await readMeta(sb, name)
+    assert.deepEqual(
+      Object.keys(meta).sort(),
+      ['api_port', 'created_at', 'developer', 'email', 'k3d_version', 'kubeconfig', 'lb_port', 'name', 'repository', 'shared'],
+    )
+    assert.equal(meta.developer, 'Vitalii Serbyn')
+    assert.equal(meta.shared, args.length > 0)
+    assert.match(meta.created_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/)
+    assert.equal(meta.kubeconfig, kubeconfigFile(sb, name))
+    const kcfg = await fs.readFile(kubeconfigFile(sb, name), 'utf8')
+    assert.match(kcfg, new RegExp(`server: https://localhost:${result.api_port}`))
+    assert.equal(await mode(kubeconfigFile(sb, name)), 0o600)
+    assert.equal(await mode(metaFile(sb, name)), 0o600)
+    assert.equal(await mode(path.dirname(kubeconfigFile(sb, name))), 0o700)
+    assert.equal(await mode(path.dirname(metaFile(sb, name))), 0o700)
+    // The kubeconfig really reaches the cluster, and the steps after create happened.
+    const nodes = await sb.run('kubectl', ['--kubeconfig', kubeconfigFile(sb, name), 'get', 'nodes', '--show-labels'])
+    assert.equal(nodes.code, 0, nodes.stderr)
+    assert.match(nodes.stdout, /developer=vitalii-se/)
+    assert.match(nodes.stdout, /repository=threads-agent/)
+    const cm = await sb.run('kubectl', ['--kubeconfig', kubeconfigFile(sb, name), 'get', 'configmap', 'cluster-info', '-n', 'default', '-o', 'json'])
+    assert.equal(JSON.parse(cm.stdout).data['cluster-name'], name)
+  }
+  assert.deepEqual(await fs.readFile(defaultKubeconfig), before, '~/.kube/config is byte-identical')
+  const create = sb.calls('k3d').find((c) => c.args[1] === 'create')!
+  assert.ok(create.args.includes('--kubeconfig-update-default=false'))
+})
+
+test('human output ends with the summary and the export line', async () => {
+  const sb = await sandbox()
+  const repo = await makeRepo(sb)
+  const r = await devUp(sb, repo)
+  assert.equal(r.code, 0, r.stderr)
+  assert.match(r.stdout, new RegExp(`✓ Cluster '${PERSONAL}' created successfully!`))
+  assert.match(r.stdout, /LoadBalancer: http:\/\/localhost:\d+/)
+  assert.match(r.stdout, /API Server: https:\/\/localhost:\d+/)
+  assert.ok(r.stdout.trimEnd().endsWith(`export KUBECONFIG="${kubeconfigFile(sb, PERSONAL)}"`), r.stdout)
+})
+
+test('two identities in one repo and one identity in two repos: distinct clusters, ports, kubeconfigs', async () => {
+  const sb = await sandbox()
+  const alice = await makeRepo(sb, { dir: 'alice/threads-agent', userName: 'Alice Smith', email: 'alice@example.com' })
+  const bob = await makeRepo(sb, { dir: 'bob/threads-agent', userName: 'Bob Jones', email: 'bob@example.com' })
+  const other = await makeRepo(sb, { dir: 'another', remote: 'git@github.com:vitamin33/another-project.git', userName: 'Alice Smith', email: 'alice@example.com' })
+  // A listener on Alice's preferred port must be skipped.
+  const aliceName = 'threads-agent-alice-smit-c160f8'
+  const preferred = 8080 + (cksum(aliceName) % 100)
+  const blocker = net.createServer()
+  const blocked = await new Promise<boolean>((r) => {
+    blocker.once('error', () => r(false))
+    blocker.listen(preferred, '127.0.0.1', () => r(true))
+  })
+  try {
+    const results = []
+    for (const cwd of [alice, bob, other]) results.push(json(await devUp(sb, cwd, ['--json'])))
+    assert.deepEqual(results.slice(0, 2).map((r) => r.name), [aliceName, 'threads-agent-bob-jones-4b9bb8'])
+    assert.match(results[2].name, /^another-.*-alice-smit-c160f8$/)
+    assert.equal(new Set(results.flatMap((r) => [r.lb_port, r.api_port])).size, 6)
+    assert.equal(new Set(results.map((r) => r.kubeconfig)).size, 3)
+    if (blocked) assert.notEqual(results[0].lb_port, preferred)
+  } finally {
+    blocker.close()
+  }
+})
+
+test('8 concurrent runs for 8 identities: 8 clusters, 16 distinct ports, 8 valid metadata files', async () => {
+  const sb = await sandbox()
+  const repos = await Promise.all(
+    Array.from({ length: 8 }, (_, i) => makeRepo(sb, { dir: `agent${i}/threads-agent`, userName: `Agent ${i}`, email: `agent${i}@example.com` })),
+  )
+  // Create latency widens the window in which runs overlap.
+  const results = await Promise.all(repos.map((cwd) => devUp(sb, cwd, ['--json'], { K3D_SIM_CREATE_DELAY_MS: '300' })))
+  const out = results.map(json)
+  assert.equal(new Set(out.map((r) => r.name)).size, 8)
+  assert.equal(new Set(out.flatMap((r) => [r.lb_port, r.api_port])).size, 16)
+  assert.equal((await clusters(sb)).length, 8)
+  const files = await fs.readdir(path.dirname(metaFile(sb, 'x')))
+  assert.equal(files.filter((f) => f.endsWith('.json')).length, 8)
+  for (const r of out) assert.equal((await readMeta(sb, r.name)).lb_port, r.lb_port)
+  assert.deepEqual(await fs.readdir(path.join(sb.home, '.config', 'threads-agent', 'reservations')), [], 'no reservation left')
+})
+
+test('rerun reuses, --force recreates with the same ports, a stopped cluster is started', async () => {
+  const sb = await sandbox()
+  const repo = await makeRepo(sb)
+  const first = json(await devUp(sb, repo, ['--json']))
+  const metaBefore = await fs.readFile(metaFile(sb, PERSONAL), 'utf8')
+  const createsBefore = sb.calls('k3d').filter((c) => c.args[1] === 'create').length
+
+  const again = json(await devUp(sb, repo, ['--json']))
+  assert.equal(again.action, 'reuse')
+  assert.deepEqual([again.lb_port, again.api_port], [first.lb_port, first.api_port])
+  assert.equal(await fs.readFile(metaFile(sb, PERSONAL), 'utf8'), metaBefore, 'metadata unchanged')
+  assert.equal(sb.calls('k3d').filter((c) => c.args[1] === 'create').length, createsBefore, 'no create on reuse')
+
+  assert.equal((await sb.run('k3d', ['cluster', 'stop', PERSONAL])).code, 0)
+  const started = await devUp(sb, repo)
+  assert.equal(started.code, 0, started.stderr)
+  assert.match(started.stdout, /already exists/)
+  assert.equal((await clusters(sb))[0]!.serversRunning, 1)
+
+  const forced = json(await devUp(sb, repo, ['--force', '--json']))
+  assert.equal(forced.action, 'recreate')
+  assert.deepEqual([forced.lb_port, forced.api_port], [first.lb_port, first.api_port])
+  assert.equal(sb.calls('k3d').filter((c) => c.args[1] === 'delete').length, 1)
+})
+
+test('an existing cluster without metadata is adopted with the ports k3d reports', async () => {
+  const sb = await sandbox()
+  const repo = await makeRepo(sb)
+  const lb = await freePort()
+  const api = await freePort()
+  assert.equal((await sb.run('k3d', ['cluster', 'create', PERSONAL, '-p', `${lb}:80@loadbalancer`, '--api-port', String(api), '--kubeconfig-update-default=false'])).code, 0)
+  const r = json(await devUp(sb, repo, ['--json']))
+  assert.equal(r.action, 'reuse')
+  assert.deepEqual([r.lb_port, r.api_port], [lb, api])
+  const meta = await readMeta(sb, PERSONAL)
+  assert.deepEqual([meta.lb_port, meta.api_port], [lb, api])
+})
+
+test('--dry-run changes nothing and prints the plan; --json adds the spec fields', async () => {
+  const sb = await sandbox()
+  const repo = await makeRepo(sb)
+  const plan = json(await devUp(sb, repo, ['--dry-run', '--json', '--tag', 'v1.0.0']))
+  assert.deepEqual(Object.keys(plan).sort(), ['action', 'api_port', 'developer', 'email', 'email_hash', 'k3d_args', 'kubeconfig', 'lb_port', 'metadata_file', 'name', 'repository', 'shared'].sort())
+  assert.equal(plan.action, 'create')
+  assert.equal(plan.email_hash, 'c18b4c')
+  assert.deepEqual(plan.k3d_args.slice(0, 3), ['cluster', 'create', PERSONAL])
+  assert.ok(plan.k3d_args.includes('--kubeconfig-update-default=false'))
+  const human = await devUp(sb, repo, ['--dry-run'])
+  assert.equal(human.code, 0)
+  assert.match(human.stdout, /Dry run: would create cluster/)
+  assert.equal((await clusters(sb)).length, 0)
+  assert.equal(await fs.pathExists(path.join(sb.home, '.config', 'threads-agent', 'clusters')), false)
+  assert.equal(await fs.pathExists(path.join(sb.home, '.kube')), false)
+  assert.equal(sb.calls('k3d').filter((c) => ['create', 'delete'].includes(c.args[1]!)).length, 0)
+})
+
+test('a port lost between probe and create is chosen again (bounded)', async () => {
+  const sb = await sandbox()
+  const repo = await makeRepo(sb)
+  const r = await devUp(sb, repo, ['--json'], { K3D_SIM_FAIL_CREATES: '1' })
+  const out = json(r)
+  assert.match(r.stderr, /port was taken between the check and the create/)
+  const creates = sb.calls('k3d').filter((c) => c.args[1] === 'create')
+  assert.equal(creates.length, 2)
+  assert.notEqual(creates[0]!.args.join(' '), creates[1]!.args.join(' '))
+  assert.ok(creates[1]!.args.includes(`${out.lb_port}:80@loadbalancer`))
+
+  const sb2 = await sandbox()
+  const repo2 = await makeRepo(sb2)
+  const fail = await devUp(sb2, repo2, [], { K3D_SIM_FAIL_CREATES: '10' })
+  assert.equal(fail.code, 1)
+  assert.equal(sb2.calls('k3d').filter((c) => c.args[1] === 'create').length, 4)
+  assert.equal(errorLines(fail).length, 1)
+  assert.match(errorLines(fail)[0]!, /port is already allocated/)
+  assert.equal(await fs.pathExists(metaFile(sb2, PERSONAL)), false)
+})
+
+test('failures end with the right exit code, one line, and nothing stray', async () => {
+  const sb = await sandbox()
+  const repo = await makeRepo(sb)
+  const cases: Array<[Record<string, string>, RegExp]> = [
+    [{ K3D_SIM_CREATE_ERROR: 'failed to pull image rancher/k3s' }, /k3d cluster create failed: .*failed to pull image/],
+    [{ K3D_SIM_DOCKER_DOWN: '1' }, /docker: the Docker daemon is not running — start Docker/],
+    [{ K3D_SIM_KUBECTL_FAIL: 'label' }, /node labels failed: .*simulated failure; the half-made cluster .* was deleted again/],
+    [{ K3D_SIM_KUBECTL_FAIL: 'apply' }, /cluster-info configmap failed/],
+  ]
+  for (const [env, re] of cases) {
+    const r = await devUp(sb, repo, [], env)
+    assert.equal(r.code, 1, `${JSON.stringify(env)}: ${r.stderr}`)
+    assert.equal(errorLines(r).length, 1, r.stderr)
+    assert.match(errorLines(r)[0]!, re)
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace')
+    assert.equal(await fs.pathExists(metaFile(sb, PERSONAL)), false)
+    assert.equal(await fs.pathExists(kubeconfigFile(sb, PERSONAL)), false)
+    assert.equal((await clusters(sb)).length, 0)
+  }
+})
+
+test('missing tools and identity stop the run with the fix (exit 1); bad flags print usage (exit 2)', async () => {
+  const sb = await sandbox()
+  const noName = await makeRepo(sb, { dir: 'noname', userName: null })
+  const r1 = await devUp(sb, noName)
+  assert.equal(r1.code, 1)
+  assert.match(errorLines(r1)[0]!, /git identity: git user.name is not set — git config user.name/)
+  const notRepo = path.join(sb.root, 'plain')
+  await fs.mkdir(notRepo)
+  const r2 = await devUp(sb, notRepo)
+  assert.equal(r2.code, 1)
+  assert.match(errorLines(r2)[0]!, /not inside a git repository/)
+  const repo = await makeRepo(sb)
+  const r3 = await devUp(sb, repo, ['--bogus'])
+  assert.equal(r3.code, 2)
+  assert.match(r3.stderr, /unknown flag: --bogus/)
+  assert.match(r3.stderr, /Usage: dev-up-multi.ts/)
+  const r4 = await devUp(sb, repo, [], { K3D_SIM_VERSION: 'v4.4.8' })
+  assert.equal(r4.code, 1)
+  assert.match(errorLines(r4)[0]!, /k3d: v4.4.8 is too old — upgrade to k3d v5\+/)
+  const noEmail = await makeRepo(sb, { dir: 'noemail', email: null })
+  const r5 = await devUp(sb, noEmail, ['--dry-run', '--json'])
+  assert.equal(json(r5).email, 'unknown@example.com')
+  assert.match(r5.stderr, /user.email is not set/)
+})
+
+test('images that exist locally are imported in one k3d call with the tag applied', async () => {
+  const sb = await sandbox()
+  const repo = await makeRepo(sb)
+  const images = ['ghcr.io/threads-agent-stack/orchestrator:v1.0.0', 'ghcr.io/threads-agent-stack/fake-threads:v1.0.0', 'bitnami/postgresql:16']
+  const r = await devUp(sb, repo, ['--tag', 'v1.0.0'], { K3D_SIM_IMAGES: [...images, 'ghcr.io/threads-agent-stack/orchestrator:local'].join(',') })
+  assert.equal(r.code, 0, r.stderr)
+  const imports = sb.calls('k3d').filter((c) => c.args[0] === 'image')
+  assert.equal(imports.length, 1)
+  assert.deepEqual(imports[0]!.args, ['image', 'import', ...images, '-c', PERSONAL])
+  assert.equal((r.stderr.match(/not found locally, skipping import/g) ?? []).length, 4)
+})
+
+test('Ctrl-C during create leaves no cluster, no metadata, no reservation', async () => {
+  const sb = await sandbox()
+  const repo = await makeRepo(sb)
+  const { spawn } = await import('node:child_process')
+  const child = spawn(DEV_UP, [], { cwd: repo, env: { ...sb.env, K3D_SIM_CREATE_DELAY_MS: '4000' }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stderr = ''
+  child.stderr.on('data', (d) => (stderr += d))
+  // Wait until the create call has been made, then interrupt.
+  for (let i = 0; i < 100 && !sb.calls('k3d').some((c) => c.args[1] === 'create'); i++) await new Promise((r) => setTimeout(r, 50))
+  child.kill('SIGINT')
+  const code = await new Promise((r) => child.on('exit', (c) => r(c)))
+  assert.equal(code, 130, stderr)
+  assert.equal((await clusters(sb)).length, 0)
+  assert.equal(await fs.pathExists(metaFile(sb, PERSONAL)), false)
+  assert.equal(await fs.pathExists(kubeconfigFile(sb, PERSONAL)), false)
+  const reservations = path.join(sb.home, '.config', 'threads-agent', 'reservations')
+  assert.deepEqual((await fs.pathExists(reservations)) ? await fs.readdir(reservations) : [], [])
+})
+
+test('just recipes pass their words intact and name the cluster after the calling repository', async () => {
+  const sb = await sandbox()
+  const repo = await makeRepo(sb)
+  const just = path.join(REPO_ROOT, 'node_modules', '.bin', 'just')
+  const justfile = path.join(REPO_ROOT, 'justfile')
+  const shared = await sb.run(just, ['--justfile', justfile, '--working-directory', '.', 'bootstrap-multi', '--share', '--tag', 'v1.0.0', '--json'], {
+    cwd: repo,
+    env: { K3D_SIM_IMAGES: 'ghcr.io/threads-agent-stack/orchestrator:v1.0.0' },
+  })
+  assert.equal(json(shared).name, 'threads-agent')
+  assert.deepEqual(sb.calls('k3d').find((c) => c.args[0] === 'image')!.args, ['image', 'import', 'ghcr.io/threads-agent-stack/orchestrator:v1.0.0', '-c', 'threads-agent'])
+  const forced = await sb.run(just, ['--justfile', justfile, '--working-directory', '.', 'bootstrap-multi', '--share', '--force', '--json'], { cwd: repo })
+  assert.equal(json(forced).action, 'recreate')
+  // Scenario 2: the same justfile from another repository.
+  const other = await makeRepo(sb, { dir: 'another-project', remote: 'https://github.com/x/another-project.git' })
+  const sub = path.join(other, 'src', 'deep')
+  await fs.mkdir(sub, { recursive: true })
+  const r = await sb.run(just, ['--justfile', justfile, '--working-directory', '.', 'bootstrap-multi', 'share', '--dry-run', '--json'], { cwd: sub })
+  assert.equal(json(r).name, 'another-project')
+  const legacy = await sb.run(just, ['--justfile', justfile, 'bootstrap', '--dry-run', '--json'], { cwd: repo })
+  assert.equal(json(legacy).name, 'dev')
+})
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer()
+    s.listen(0, '0.0.0.0', () => {
+      const port = (s.address() as net.AddressInfo).port
+      s.close(() => resolve(port))
+    })
+  })
+}
