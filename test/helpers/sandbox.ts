@@ -1,0 +1,126 @@
+// A throw-away HOME and simulator state per test, with the k3d/kubectl/docker simulator first on PATH.
+import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { mkdtemp, mkdir, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export const REPO_ROOT: string = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
+export const BIN_DIR: string = path.join(REPO_ROOT, 'test', 'fixtures', 'bin')
+
+export interface RunResult {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+interface RunOptions {
+  cwd?: string
+  env?: Record<string, string | undefined>
+  input?: string
+  timeoutMs?: number
+}
+
+export interface Sandbox {
+  root: string
+  home: string
+  state: string
+  env: NodeJS.ProcessEnv
+  /** Spawns cmd without a shell (cwd defaults to the current directory); never rejects on a non-zero exit. */
+  run(cmd: string, args: string[], opts?: RunOptions): Promise<RunResult>
+  calls(tool?: 'k3d' | 'kubectl' | 'docker'): Array<{ tool: string; args: string[] }>
+  cleanup(): Promise<void>
+}
+
+function baseEnv(home: string, state: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {}
+  for (const [k, v] of Object.entries(process.env)) {
+    if (k === 'KUBECONFIG' || k.startsWith('K3D_SIM_')) continue
+    env[k] = v
+  }
+  env.PATH = `${BIN_DIR}:${process.env.PATH ?? ''}`
+  env.HOME = home
+  env.K3D_SIM_STATE = state
+  env.NO_COLOR = '1'
+  env.GIT_CONFIG_NOSYSTEM = '1'
+  env.GIT_CONFIG_GLOBAL = path.join(home, '.gitconfig')
+  return env
+}
+
+export async function makeSandbox(): Promise<Sandbox> {
+  const root = await mkdtemp(path.join(tmpdir(), 'k3d-sandbox-'))
+  const home = path.join(root, 'home')
+  const state = path.join(root, 'sim')
+  await mkdir(home, { recursive: true })
+  await mkdir(state, { recursive: true })
+  const env = baseEnv(home, state)
+
+  const run = (cmd: string, args: string[], opts: RunOptions = {}): Promise<RunResult> => {
+    const childEnv: NodeJS.ProcessEnv = { ...env }
+    for (const [k, v] of Object.entries(opts.env ?? {})) {
+      if (v === undefined) delete childEnv[k]
+      else childEnv[k] = v
+    }
+    return new Promise((resolve) => {
+      const child = spawn(cmd, args, { cwd: opts.cwd, env: childEnv, stdio: ['pipe', 'pipe', 'pipe'] })
+      const out: Buffer[] = []
+      const errOut: Buffer[] = []
+      let timedOut = false
+      let settled = false
+      const timer =
+        opts.timeoutMs !== undefined
+          ? setTimeout(() => {
+              timedOut = true
+              child.kill('SIGKILL')
+            }, opts.timeoutMs)
+          : undefined
+      const finish = (r: RunResult) => {
+        if (settled) return
+        settled = true
+        if (timer) clearTimeout(timer)
+        resolve(r)
+      }
+      child.stdout.on('data', (b: Buffer) => out.push(b))
+      child.stderr.on('data', (b: Buffer) => errOut.push(b))
+      child.on('error', (e: NodeJS.ErrnoException) => {
+        finish({ code: e.code === 'ENOENT' ? 127 : 126, stdout: '', stderr: `${cmd}: ${e.message}\n` })
+      })
+      child.on('close', (code, signal) => {
+        let stderr = Buffer.concat(errOut).toString('utf8')
+        if (timedOut) stderr += `\n[sandbox] ${cmd} killed after ${opts.timeoutMs} ms\n`
+        finish({
+          code: code ?? (timedOut ? 124 : 128 + (signal ? 9 : 0)),
+          stdout: Buffer.concat(out).toString('utf8'),
+          stderr,
+        })
+      })
+      child.stdin.on('error', () => {
+        /* the child may exit without reading its input */
+      })
+      child.stdin.end(opts.input ?? '')
+    })
+  }
+
+  const calls = (tool?: 'k3d' | 'kubectl' | 'docker'): Array<{ tool: string; args: string[] }> => {
+    let text = ''
+    try {
+      text = readFileSync(path.join(state, 'calls.log'), 'utf8')
+    } catch {
+      return []
+    }
+    const all: Array<{ tool: string; args: string[] }> = []
+    for (const line of text.split('\n')) {
+      if (!line.trim()) continue
+      const entry = JSON.parse(line) as { tool: string; args: string[] }
+      if (!tool || entry.tool === tool) all.push(entry)
+    }
+    return all
+  }
+
+  const cleanup = async (): Promise<void> => {
+    await rm(root, { recursive: true, force: true })
+  }
+
+  return { root, home, state, env, run, calls, cleanup }
+}
