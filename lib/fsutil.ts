@@ -1,7 +1,6 @@
-import fs from 'fs-extra'
+import fs from 'node:fs/promises'
 import path from 'node:path'
 import crypto from 'node:crypto'
-import { open } from 'node:fs/promises'
 
 /** Creates DIR (and parents) and makes DIR itself private (0700). */
 export async function ensurePrivateDir(dir: string): Promise<void> {
@@ -19,7 +18,7 @@ export async function writeFileAtomic(file: string, data: string, mode = 0o600, 
   // Our own directories are made private; a project file (.mcp.json) leaves its directory alone.
   if (privateDir) await ensurePrivateDir(dir)
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`)
-  const fh = await open(tmp, 'w', mode)
+  const fh = await fs.open(tmp, 'w', mode)
   try {
     await fh.writeFile(data)
     await fh.sync()

@@ -1,6 +1,16 @@
-import { YAML } from 'zx'
+import { createRequire } from 'node:module'
 import { OperationError } from './errors.ts'
 import { writeFileAtomic } from './fsutil.ts'
+
+type Yaml = typeof import('zx').YAML
+let yaml: Yaml | undefined
+/**
+ * zx's YAML, loaded on first use (synchronously, from zx's CommonJS build): most commands
+ * never parse YAML, and `current` must not pay ~70 ms for the rest of zx's bundle.
+ */
+function YAML(): Yaml {
+  return (yaml ??= (createRequire(import.meta.url)('zx') as typeof import('zx')).YAML)
+}
 
 /** Hosts k3d writes into a kubeconfig's server URL that we point at localhost instead. */
 const REWRITTEN_HOSTS = new Set(['0.0.0.0', '127.0.0.1', 'host.docker.internal', 'localhost'])
@@ -15,7 +25,7 @@ interface KubeconfigDoc {
 function parseDoc(text: string, source: string): KubeconfigDoc {
   let doc: unknown
   try {
-    doc = YAML.parse(text.replace(/^---\s*\n/, ''))
+    doc = YAML().parse(text.replace(/^---\s*\n/, ''))
   } catch (err) {
     throw new OperationError(`${source} is not a valid kubeconfig: ${(err as Error).message.split('\n')[0]}`)
   }
@@ -47,7 +57,7 @@ export function rewriteKubeconfig(text: string, name: string, apiPort: number): 
     throw new OperationError(`kubeconfig from k3d has no context ${context}`)
   }
   doc['current-context'] = context
-  return YAML.stringify(doc)
+  return YAML().stringify(doc, { indentSeq: false })
 }
 
 /** current-context of a kubeconfig text, or null. */

@@ -1,5 +1,5 @@
 import path from 'node:path'
-import fs from 'fs-extra'
+import fs from 'node:fs/promises'
 import { ensurePrivateDir, readIfExists, writeFileAtomic } from './fsutil.ts'
 import { OperationError } from './errors.ts'
 import { timestamp } from './registry.ts'

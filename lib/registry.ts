@@ -1,5 +1,5 @@
 import path from 'node:path'
-import fs from 'fs-extra'
+import fs from 'node:fs/promises'
 import { ensurePrivateDir, readIfExists, removeIfExists, writeFileAtomic } from './fsutil.ts'
 import { k3dNameProblem } from './names.ts'
 
