@@ -1,0 +1,64 @@
+import os from 'node:os'
+import readline from 'node:readline'
+import { K3d } from '../k3d.ts'
+import { Output } from '../output.ts'
+import type { Paths } from '../paths.ts'
+import { paths } from '../paths.ts'
+import type { Runner } from '../proc.ts'
+import { run as realRun } from '../proc.ts'
+import { Registry } from '../registry.ts'
+
+/** Everything a command needs, built once by the entry point (tests build their own). */
+export interface Context {
+  paths: Paths
+  out: Output
+  k3d: K3d
+  registry: Registry
+  env: NodeJS.ProcessEnv
+  runner: Runner
+  /** A person can answer a question (stdin is a terminal). */
+  isTTY: boolean
+  /** Asks QUESTION on stderr and resolves with the line typed ('' on end of input). */
+  ask(question: string): Promise<string>
+}
+
+export interface ContextOptions {
+  machine: boolean
+  env?: NodeJS.ProcessEnv
+  runner?: Runner
+  stdin?: NodeJS.ReadStream
+  stderr?: NodeJS.WriteStream
+}
+
+function askOn(input: NodeJS.ReadStream, output: NodeJS.WriteStream): (question: string) => Promise<string> {
+  return (question) =>
+    new Promise((resolve) => {
+      const rl = readline.createInterface({ input, output, terminal: !!input.isTTY })
+      let answer = ''
+      rl.once('line', (line) => {
+        answer = line
+        rl.close()
+      })
+      rl.once('close', () => resolve(answer.trim()))
+      rl.setPrompt(question)
+      rl.prompt()
+    })
+}
+
+export function makeContext(opts: ContextOptions): Context {
+  const env = opts.env ?? process.env
+  const runner = opts.runner ?? realRun
+  const stdin = opts.stdin ?? process.stdin
+  const stderr = opts.stderr ?? process.stderr
+  const p = paths(env.HOME || os.homedir())
+  return {
+    paths: p,
+    out: new Output({ machine: opts.machine, env }),
+    k3d: new K3d(runner),
+    registry: new Registry(p.metaDir),
+    env,
+    runner,
+    isTTY: !!stdin.isTTY,
+    ask: askOn(stdin, stderr),
+  }
+}

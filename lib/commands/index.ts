@@ -1,0 +1,38 @@
+import { UsageError } from '../errors.ts'
+import type { Operation, OperationKind, OperationOf } from './args.ts'
+import { USAGE_HINT } from './args.ts'
+import type { Context } from './context.ts'
+
+type Command<K extends OperationKind> = { run(ctx: Context, op: OperationOf<K>): Promise<number | void> }
+
+/**
+ * Operation kind → the module that runs it, loaded on demand so a cheap command (`current`)
+ * does not pay for the others. A kind without an entry is an unknown command.
+ */
+export const COMMANDS: { [K in OperationKind]?: () => Promise<Command<K>> } = {
+  help: () => import('./help.ts'),
+  list: () => import('./list.ts'),
+  current: () => import('./current.ts'),
+  info: () => import('./info.ts'),
+  switch: () => import('./switch.ts'),
+  delete: () => import('./delete.ts'),
+  resources: () => import('./resources.ts'),
+  cleanup: () => import('./cleanup.ts'),
+  start: () => import('./startstop.ts'),
+  stop: () => import('./startstop.ts'),
+  doctor: () => import('./doctor.ts'),
+  'mcp-setup': () => import('./mcp.ts'),
+  'dev-start': () => import('./devstart.ts'),
+}
+
+/** --json and --shell reserve stdout for the machine result; human lines go to stderr. */
+export function machineOutput(op: Operation): boolean {
+  return ('json' in op && op.json) || ('shell' in op && op.shell)
+}
+
+export async function dispatch(ctx: Context, op: Operation): Promise<number | void> {
+  const load = COMMANDS[op.kind] as (() => Promise<Command<typeof op.kind>>) | undefined
+  if (!load) throw new UsageError(`unknown command '${op.kind}'`, USAGE_HINT)
+  const command = await load()
+  return command.run(ctx, op as never)
+}

@@ -1,0 +1,37 @@
+import { resolveCurrent } from '../current.ts'
+import { OperationError } from '../errors.ts'
+import { Kubectl } from '../kubectl.ts'
+import type { OperationOf } from './args.ts'
+import type { Context } from './context.ts'
+import { ensureKubeconfig } from './kubeconfigfile.ts'
+import { requireK3dCluster } from './lookup.ts'
+
+const SECTIONS: Array<[title: string, args: string[]]> = [
+  ['Nodes', ['nodes', '-o', 'wide']],
+  ['Namespaces', ['namespaces']],
+  ['Deployments (all namespaces)', ['deployments', '-A']],
+  ['Services (all namespaces)', ['services', '-A']],
+]
+
+async function clusterName(ctx: Context, op: OperationOf<'resources'>): Promise<string> {
+  if (op.name) return op.name
+  const current = await resolveCurrent(ctx.paths, ctx.env)
+  if (!current) throw new OperationError("No active cluster. Use 'cluster-manager switch NAME' first", 'or name one: cluster-manager resources NAME')
+  return current.name
+}
+
+/** `resources [NAME]`: kubectl on that cluster's own kubeconfig only, never the default one. */
+export async function run(ctx: Context, op: OperationOf<'resources'>): Promise<void> {
+  const name = await clusterName(ctx, op)
+  const { cluster } = await requireK3dCluster(ctx, name)
+  if (!cluster.running) throw new OperationError(`cluster '${name}' is stopped`, `start it with: cluster-manager start ${name}`)
+  const { file } = await ensureKubeconfig(ctx, cluster)
+  const kubectl = new Kubectl(file, ctx.runner)
+  const outputs = await Promise.all(SECTIONS.map(([, args]) => kubectl.get(args)))
+  ctx.out.line(`Resources in cluster '${name}':`)
+  SECTIONS.forEach(([title], i) => {
+    ctx.out.line()
+    ctx.out.line(ctx.out.c.cyan(`${title}:`))
+    ctx.out.line(outputs[i]!.trimEnd())
+  })
+}

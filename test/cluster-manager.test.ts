@@ -1,0 +1,709 @@
+import { test, after, describe } from 'node:test'
+import assert from 'node:assert/strict'
+import path from 'node:path'
+import { PassThrough } from 'node:stream'
+import { fs } from 'zx'
+import { makeSandbox, REPO_ROOT } from './helpers/sandbox.ts'
+import type { Sandbox, RunResult } from './helpers/sandbox.ts'
+import { probeHostPort } from '../lib/ports.ts'
+import { run as realRun } from '../lib/proc.ts'
+import type { Runner } from '../lib/proc.ts'
+import { K3d } from '../lib/k3d.ts'
+import { Output } from '../lib/output.ts'
+import { paths } from '../lib/paths.ts'
+import { Registry } from '../lib/registry.ts'
+import type { Context } from '../lib/commands/context.ts'
+import { dispatch } from '../lib/commands/index.ts'
+import { parseArgs } from '../lib/commands/args.ts'
+import { portHolder, portInError } from '../lib/commands/startstop.ts'
+import { exportLine } from '../lib/commands/details.ts'
+import type { K3dCluster } from '../lib/k3d.ts'
+import net from 'node:net'
+
+const MANAGER = path.join(REPO_ROOT, 'scripts', 'cluster-manager.ts')
+const SPEC_FIELDS = ['name', 'active', 'status', 'managed', 'repository', 'developer', 'email', 'shared', 'lb_port', 'api_port', 'kubeconfig', 'created_at']
+
+const sandboxes: Sandbox[] = []
+async function sandbox(): Promise<Sandbox> {
+  const sb = await makeSandbox()
+  sandboxes.push(sb)
+  return sb
+}
+after(async () => {
+  await Promise.all(sandboxes.map((s) => s.cleanup()))
+})
+
+const manager = (sb: Sandbox, args: string[], env: Record<string, string | undefined> = {}): Promise<RunResult> =>
+  sb.run(MANAGER, args, { cwd: sb.root, env })
+
+function ok(r: RunResult): RunResult {
+  assert.equal(r.code, 0, `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`)
+  return r
+}
+const json = (r: RunResult) => JSON.parse(ok(r).stdout)
+const lines = (text: string) => text.replace(/\n$/, '').split('\n')
+
+// ---------------------------------------------------------------- files
+const configDir = (sb: Sandbox) => path.join(sb.home, '.config', 'threads-agent')
+const metaFile = (sb: Sandbox, name: string) => path.join(configDir(sb), 'clusters', `${name}.json`)
+const kubeconfigFile = (sb: Sandbox, name: string) => path.join(sb.home, '.kube', 'threads-agent', `config-${name}`)
+const pointerFile = (sb: Sandbox) => path.join(configDir(sb), 'current')
+const previousFile = (sb: Sandbox) => path.join(configDir(sb), 'previous')
+const exists = (p: string) => fs.pathExists(p)
+
+/** Every file under HOME with its content, to prove a command touched nothing. */
+async function tree(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {}
+  const walk = async (d: string): Promise<void> => {
+    for (const e of await fs.readdir(d, { withFileTypes: true }).catch(() => [])) {
+      const p = path.join(d, e.name)
+      if (e.isDirectory()) await walk(p)
+      else out[path.relative(dir, p)] = await fs.readFile(p, 'utf8')
+    }
+  }
+  await walk(dir)
+  return out
+}
+
+// ---------------------------------------------------------------- clusters
+const usedPorts = new Set<number>()
+
+/** Ports free right now, from a range the simulator's random ports (30000+) never use. */
+async function freePorts(n: number): Promise<number[]> {
+  const ports: number[] = []
+  while (ports.length < n) {
+    const p = 20000 + Math.floor(Math.random() * 9000)
+    if (usedPorts.has(p) || !(await probeHostPort(p))) continue
+    usedPorts.add(p)
+    ports.push(p)
+  }
+  return ports
+}
+
+interface Ports {
+  lb: number
+  api: number
+}
+
+/** `k3d cluster create` of the simulator itself, as a user outside this tool would. */
+async function k3dCreate(sb: Sandbox, name: string, ports?: Partial<Ports>): Promise<Ports> {
+  for (let attempt = 0; ; attempt++) {
+    const [lb, api] = await freePorts(2)
+    const chosen = { lb: ports?.lb ?? lb!, api: ports?.api ?? api! }
+    const r = await sb.run('k3d', ['cluster', 'create', name, '-p', `${chosen.lb}:80@loadbalancer`, '--api-port', String(chosen.api), '--kubeconfig-update-default=false'])
+    if (r.code === 0) return chosen
+    if (attempt < 3 && !ports && /already allocated/.test(r.stderr)) continue // taken since the probe
+    assert.fail(`k3d cluster create ${name}: ${r.stderr}`)
+  }
+}
+
+async function k3dClusters(sb: Sandbox): Promise<Array<{ name: string; serversRunning: number }>> {
+  return JSON.parse(ok(await sb.run('k3d', ['cluster', 'list', '-o', 'json'])).stdout)
+}
+
+interface MetaInput {
+  name: string
+  repository: string
+  developer: string
+  email: string
+  ports: Ports
+  created: string
+  shared?: boolean
+  kubeconfig?: string
+}
+
+/** A metadata file as dev-up-multi.ts writes it (indented JSON, maybe more fields). */
+async function writeMeta(sb: Sandbox, m: MetaInput): Promise<void> {
+  const data = {
+    name: m.name, repository: m.repository, developer: m.developer, email: m.email, lb_port: m.ports.lb, api_port: m.ports.api,
+    kubeconfig: m.kubeconfig ?? kubeconfigFile(sb, m.name), created_at: m.created, k3d_version: 'v5.8.3', shared: !!m.shared,
+    email_hash: 'a1b2c3',
+  }
+  await fs.outputFile(metaFile(sb, m.name), `${JSON.stringify(data, null, 2)}\n`)
+}
+
+/** A metadata file byte for byte as the old script's heredoc wrote it (bare true/false, "" version). */
+async function writeOldMeta(sb: Sandbox, m: MetaInput, k3dVersion = ''): Promise<void> {
+  const text = `{
+  "name": "${m.name}",
+  "repository": "${m.repository}",
+  "developer": "${m.developer}",
+  "email": "${m.email}",
+  "lb_port": ${m.ports.lb},
+  "api_port": ${m.ports.api},
+  "kubeconfig": "${m.kubeconfig ?? kubeconfigFile(sb, m.name)}",
+  "created_at": "${m.created}",
+  "k3d_version": "${k3dVersion}",
+  "shared": ${m.shared ? 'true' : 'false'}
+}
+`
+  await fs.outputFile(metaFile(sb, m.name), text)
+}
+
+const person = (name: string, ports: Ports, extra: Partial<MetaInput> = {}): MetaInput => ({
+  name, repository: 'threads-agent', developer: 'Vitalii Serbyn', email: 'vitaliis@example.com', ports, created: '2025-07-22T10:30:00Z', ...extra,
+})
+
+/** A managed, running cluster. */
+async function managed(sb: Sandbox, name: string, extra: Partial<MetaInput> = {}): Promise<Ports> {
+  const ports = await k3dCreate(sb, name)
+  await writeMeta(sb, person(name, ports, extra))
+  return ports
+}
+
+const countCalls = (sb: Sandbox, tool: 'k3d' | 'kubectl') => sb.calls(tool).length
+
+// ---------------------------------------------------------------- list
+describe('list', () => {
+  test("shows managed, stopped, unmanaged and missing clusters in the guide's layout, from one k3d call", async () => {
+    const sb = await sandbox()
+    const alpha = await k3dCreate(sb, 'alpha-vitalii-a1b2c3')
+    await writeMeta(sb, person('alpha-vitalii-a1b2c3', alpha, { repository: 'alpha' }))
+    const bravo = await k3dCreate(sb, 'bravo')
+    await writeOldMeta(sb, { name: 'bravo', repository: 'bravo', developer: 'John Doe', email: 'john@example.com', ports: bravo, created: '2025-07-22T09:15:00Z', shared: true }, 'v5.8.3')
+    ok(await sb.run('k3d', ['cluster', 'stop', 'bravo']))
+    const dev = await k3dCreate(sb, 'dev')
+    await writeMeta(sb, person('zulu-ghost-d4e5f6', { lb: 8123, api: 6523 }, { repository: 'zulu', developer: 'Ghost', email: 'ghost@example.com', created: '2025-07-21T08:00:00Z' }))
+    await fs.outputFile(pointerFile(sb), 'alpha-vitalii-a1b2c3\n')
+    const k3dBefore = countCalls(sb, 'k3d')
+    const kubectlBefore = countCalls(sb, 'kubectl')
+
+    const r = ok(await manager(sb, ['list']))
+    assert.deepEqual(lines(r.stdout), [
+      'Available k3d clusters:',
+      '',
+      '● Active:',
+      '  Cluster: alpha-vitalii-a1b2c3',
+      '  Repository: alpha',
+      '  Developer: Vitalii Serbyn <vitaliis@example.com>',
+      '  Type: Personal',
+      `  LoadBalancer: http://localhost:${alpha.lb}`,
+      `  API Server: https://localhost:${alpha.api}`,
+      '  Created: 2025-07-22T10:30:00Z',
+      '  Status: running',
+      '',
+      '○ Inactive:',
+      '  Cluster: bravo',
+      '  Repository: bravo',
+      '  Developer: John Doe <john@example.com>',
+      '  Type: Shared',
+      `  LoadBalancer: http://localhost:${bravo.lb}`,
+      `  API Server: https://localhost:${bravo.api}`,
+      '  Created: 2025-07-22T09:15:00Z',
+      '  Status: stopped',
+      '',
+      '○ Inactive:',
+      '  Cluster: dev (unmanaged: created outside this tool)',
+      `  LoadBalancer: http://localhost:${dev.lb}`,
+      `  API Server: https://localhost:${dev.api}`,
+      '  Status: running',
+      '',
+      '○ Inactive:',
+      '  Cluster: zulu-ghost-d4e5f6',
+      '  Repository: zulu',
+      '  Developer: Ghost <ghost@example.com>',
+      '  Type: Personal',
+      '  LoadBalancer: http://localhost:8123',
+      '  API Server: https://localhost:6523',
+      '  Created: 2025-07-21T08:00:00Z',
+      '  Status: missing (no such k3d cluster; just cluster-cleanup removes its files)',
+    ])
+    assert.equal(r.stderr, '')
+    assert.deepEqual(sb.calls('k3d').slice(k3dBefore).map((c) => c.args), [['cluster', 'list', '-o', 'json']])
+    assert.equal(countCalls(sb, 'kubectl'), kubectlBefore)
+
+    const views = json(await manager(sb, ['ls', '--json']))
+    assert.ok(Array.isArray(views))
+    for (const v of views) assert.deepEqual(Object.keys(v), SPEC_FIELDS)
+    assert.deepEqual(views[0], {
+      name: 'alpha-vitalii-a1b2c3', active: true, status: 'running', managed: true, repository: 'alpha', developer: 'Vitalii Serbyn',
+      email: 'vitaliis@example.com', shared: false, lb_port: alpha.lb, api_port: alpha.api,
+      kubeconfig: kubeconfigFile(sb, 'alpha-vitalii-a1b2c3'), created_at: '2025-07-22T10:30:00Z',
+    })
+    assert.deepEqual(views.map((v: { name: string; status: string; managed: boolean; active: boolean; shared: boolean | null }) => [v.name, v.status, v.managed, v.active, v.shared]), [
+      ['alpha-vitalii-a1b2c3', 'running', true, true, false],
+      ['bravo', 'stopped', true, false, true],
+      ['dev', 'running', false, false, null],
+      ['zulu-ghost-d4e5f6', 'missing', true, false, false],
+    ])
+    assert.deepEqual(views[2], {
+      name: 'dev', active: false, status: 'running', managed: false, repository: null, developer: null, email: null,
+      shared: null, lb_port: dev.lb, api_port: dev.api, kubeconfig: null, created_at: null,
+    })
+  })
+
+  test('no clusters at all: a warning and the hint, exit 0; --json is []', async () => {
+    const sb = await sandbox()
+    const r = ok(await manager(sb, ['list']))
+    assert.match(r.stderr, /No k3d clusters found/)
+    assert.match(r.stdout, /Run 'just bootstrap-multi' to create a cluster/)
+    assert.deepEqual(json(await manager(sb, ['list', '--json'])), [])
+  })
+
+  test('a corrupt metadata file is one warning naming it; the rest still lists', async () => {
+    const sb = await sandbox()
+    await managed(sb, 'good')
+    await fs.outputFile(metaFile(sb, 'broken'), '{ "name": "broken", ')
+    await fs.outputFile(metaFile(sb, 'wrong'), '{"name": "wrong", "lb_port": "eighty", "api_port": 6445}')
+    const r = ok(await manager(sb, ['list']))
+    const warnings = lines(r.stderr)
+    assert.equal(warnings.length, 2, r.stderr)
+    assert.ok(warnings.some((l) => l.includes(metaFile(sb, 'broken')) && /not valid JSON/.test(l)), r.stderr)
+    assert.ok(warnings.some((l) => l.includes(metaFile(sb, 'wrong')) && /lb_port/.test(l)), r.stderr)
+    assert.ok(lines(r.stdout).includes('  Cluster: good'))
+    assert.doesNotMatch(r.stdout, /broken|wrong/)
+    const views = json(await manager(sb, ['list', '--json']))
+    assert.deepEqual(views.map((v: { name: string }) => v.name), ['good'])
+  })
+})
+
+// ---------------------------------------------------------------- switch / current
+describe('switch and current', () => {
+  test('switch writes our kubeconfig and the pointer; current follows in a fresh process; ~/.kube/config untouched', async () => {
+    const sb = await sandbox()
+    const alpha = await managed(sb, 'alpha')
+    await managed(sb, 'bravo')
+    const defaultKubeconfig = path.join(sb.home, '.kube', 'config')
+    await fs.outputFile(defaultKubeconfig, 'apiVersion: v1\nkind: Config\ncurrent-context: mine\n')
+    const before = await fs.readFile(defaultKubeconfig)
+
+    const r = ok(await manager(sb, ['switch', 'alpha']))
+    const file = kubeconfigFile(sb, 'alpha')
+    assert.ok(lines(r.stdout).includes("✓ Switched to cluster 'alpha'"), r.stdout)
+    assert.deepEqual(lines(r.stdout).slice(-2), ['Run this in your shell:', `  export KUBECONFIG="${file}"`])
+    const kubeconfig = await fs.readFile(file, 'utf8')
+    assert.match(kubeconfig, new RegExp(`server: https://localhost:${alpha.api}\\n`))
+    assert.match(kubeconfig, /current-context: k3d-alpha/)
+    assert.equal((await fs.stat(file)).mode & 0o777, 0o600)
+    assert.equal((await fs.stat(path.dirname(file))).mode & 0o777, 0o700)
+    assert.equal((await fs.readFile(pointerFile(sb), 'utf8')).trim(), 'alpha')
+
+    const current = json(await manager(sb, ['current', '--json']))
+    assert.equal(current.name, 'alpha')
+    assert.equal(current.active, true)
+    assert.deepEqual(Object.keys(current), SPEC_FIELDS)
+    const human = ok(await manager(sb, ['current']))
+    assert.equal(lines(human.stdout)[0], 'Cluster: alpha')
+    assert.ok(lines(human.stdout).includes('  Status: running'))
+    assert.ok(lines(human.stdout).includes(`  Kubeconfig: ${file}`))
+
+    // The shell follows only through the export line, eval'd.
+    const script = `eval "$('${MANAGER}' switch bravo --shell)" && kubectl config current-context && printf '%s\\n' "$KUBECONFIG"`
+    const shell = ok(await sb.run('sh', ['-c', script], { cwd: sb.root }))
+    assert.deepEqual(lines(shell.stdout), ['k3d-bravo', kubeconfigFile(sb, 'bravo')])
+    assert.match(shell.stderr, /Switched to cluster 'bravo'/)
+    const only = ok(await manager(sb, ['use', 'bravo', '--shell']))
+    assert.equal(only.stdout, `export KUBECONFIG="${kubeconfigFile(sb, 'bravo')}"\n`)
+    assert.equal(json(await manager(sb, ['current', '--json'])).name, 'bravo')
+
+    ok(await manager(sb, ['switch', '-']))
+    assert.equal(json(await manager(sb, ['current', '--json'])).name, 'alpha')
+    ok(await manager(sb, ['switch', '-']))
+    assert.equal(json(await manager(sb, ['current', '--json'])).name, 'bravo')
+
+    // $KUBECONFIG pointing at one of our files wins over the pointer.
+    assert.equal(json(await manager(sb, ['current', '--json'], { KUBECONFIG: file })).name, 'alpha')
+
+    assert.deepEqual(await fs.readFile(defaultKubeconfig), before)
+    assert.equal(countCalls(sb, 'kubectl'), 1) // only the eval'd shell's own kubectl
+  })
+
+  test('switch rewrites a stale kubeconfig (recreated cluster, new API port) and never writes /tmp', async () => {
+    const sb = await sandbox()
+    const ports = await managed(sb, 'alpha')
+    const file = kubeconfigFile(sb, 'alpha')
+    const stale = `apiVersion: v1\nclusters:\n- cluster:\n    server: https://localhost:1\n  name: k3d-alpha\ncontexts:\n- context:\n    cluster: k3d-alpha\n    user: admin@k3d-alpha\n  name: k3d-alpha\ncurrent-context: k3d-alpha\nkind: Config\n`
+    await fs.outputFile(file, stale, { mode: 0o644 })
+    ok(await manager(sb, ['switch', 'alpha']))
+    assert.match(await fs.readFile(file, 'utf8'), new RegExp(`server: https://localhost:${ports.api}\\n`))
+    assert.equal((await fs.stat(file)).mode & 0o777, 0o600)
+    assert.equal(await exists('/tmp/kubeconfig-alpha'), false)
+    // A fresh file is kept (no second k3d kubeconfig get), but made private as the old script did not.
+    await fs.chmod(file, 0o644)
+    await fs.chmod(path.dirname(file), 0o755)
+    const gets = () => sb.calls('k3d').filter((c) => c.args[0] === 'kubeconfig').length
+    const before = gets()
+    ok(await manager(sb, ['switch', 'alpha']))
+    assert.equal(gets(), before)
+    assert.equal((await fs.stat(file)).mode & 0o777, 0o600)
+    assert.equal((await fs.stat(path.dirname(file))).mode & 0o777, 0o700)
+  })
+
+  test('switch to an unknown cluster fails listing those that exist; switch - without a previous fails', async () => {
+    const sb = await sandbox()
+    await managed(sb, 'alpha')
+    await k3dCreate(sb, 'dev')
+    await writeMeta(sb, person('ghost', { lb: 8123, api: 6523 }))
+    const r = await manager(sb, ['switch', 'nope'])
+    assert.equal(r.code, 1)
+    assert.match(r.stderr, /cluster 'nope' not found.*alpha, dev/)
+    const missing = await manager(sb, ['switch', 'ghost'])
+    assert.equal(missing.code, 1)
+    assert.match(missing.stderr, /'ghost' has metadata but k3d has no such cluster/)
+    const back = await manager(sb, ['switch', '-'])
+    assert.equal(back.code, 1)
+    assert.match(back.stderr, /no previous cluster/)
+    assert.equal(await exists(pointerFile(sb)), false)
+  })
+
+  test('switch to an unmanaged cluster writes its kubeconfig in our directory', async () => {
+    const sb = await sandbox()
+    const dev = await k3dCreate(sb, 'dev')
+    const r = ok(await manager(sb, ['switch', 'dev']))
+    assert.match(await fs.readFile(kubeconfigFile(sb, 'dev'), 'utf8'), new RegExp(`https://localhost:${dev.api}`))
+    assert.ok(lines(r.stdout).includes('Cluster: dev (unmanaged: created outside this tool)'))
+    assert.equal(await exists(metaFile(sb, 'dev')), false)
+  })
+
+  test('current without a cluster: a warning and exit 0; --json prints null', async () => {
+    const sb = await sandbox()
+    const r = ok(await manager(sb, ['current']))
+    assert.match(r.stderr, /No active cluster/)
+    assert.equal(ok(await manager(sb, ['current', '--json'])).stdout, 'null\n')
+  })
+
+  test('current names a pointer to a deleted cluster as missing, and follows a foreign $KUBECONFIG on k3d-NAME', async () => {
+    const sb = await sandbox()
+    const dev = await k3dCreate(sb, 'dev')
+    await fs.outputFile(pointerFile(sb), 'gone\n')
+    const gone = json(await manager(sb, ['current', '--json']))
+    assert.deepEqual(gone, {
+      name: 'gone', active: true, status: 'missing', managed: false, repository: null, developer: null, email: null,
+      shared: null, lb_port: null, api_port: null, kubeconfig: null, created_at: null,
+    })
+    assert.ok(lines(ok(await manager(sb, ['current'])).stdout).includes('  Status: missing (no such k3d cluster and no metadata)'))
+    const foreign = path.join(sb.root, 'elsewhere.yaml')
+    await fs.outputFile(foreign, 'apiVersion: v1\nkind: Config\ncurrent-context: k3d-dev\n')
+    const viaEnv = json(await manager(sb, ['current', '--json'], { KUBECONFIG: foreign }))
+    assert.equal(viaEnv.name, 'dev')
+    assert.equal(viaEnv.api_port, dev.api)
+    assert.match(ok(await manager(sb, ['current'], { KUBECONFIG: foreign })).stdout, /Selected by: \$KUBECONFIG/)
+  })
+})
+
+// ---------------------------------------------------------------- names, usage
+describe('usage errors', () => {
+  test('invalid names exit 2 before any k3d call or file change', async () => {
+    const sb = await sandbox()
+    await managed(sb, 'alpha')
+    const homeBefore = await tree(sb.home)
+    const k3dBefore = countCalls(sb, 'k3d')
+    for (const args of [['delete', '../../etc', '--yes'], ['info', 'a b'], ['switch', 'a'.repeat(33)], ['rm', '-y', 'a/b'], ['resources', '..']]) {
+      const r = await manager(sb, args)
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`)
+      assert.equal(r.stdout, '')
+      assert.equal(lines(r.stderr).length, 1, r.stderr)
+      assert.match(r.stderr, /^✗ invalid cluster name/)
+    }
+    assert.equal(countCalls(sb, 'k3d'), k3dBefore)
+    assert.deepEqual(await tree(sb.home), homeBefore)
+  })
+
+  test('unknown command or flag: one line and a usage hint, exit 2', async () => {
+    const sb = await sandbox()
+    for (const args of [['frobnicate'], ['list', '--bogus'], ['switch', 'x', '--json'], ['list', 'extra'], ['info']]) {
+      const r = await manager(sb, args)
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`)
+      assert.equal(r.stdout, '')
+      assert.equal(lines(r.stderr).length, 1, r.stderr)
+    }
+    assert.match((await manager(sb, ['frobnicate'])).stderr, /unknown command 'frobnicate'.*help/)
+    assert.equal(countCalls(sb, 'k3d'), 0)
+  })
+
+  test('help lists every command; no command means help', async () => {
+    const sb = await sandbox()
+    const r = ok(await manager(sb, []))
+    for (const word of ['list, ls', 'switch, use', 'current', 'info', 'delete, rm', 'resources, res', 'cleanup', 'start', 'stop', 'Examples:']) {
+      assert.ok(r.stdout.includes(word), word)
+    }
+    assert.equal(ok(await manager(sb, ['--help'])).stdout, r.stdout)
+    assert.equal(ok(await manager(sb, ['help'])).stdout, r.stdout)
+  })
+})
+
+// ---------------------------------------------------------------- delete / cleanup
+describe('delete', () => {
+  test('without a terminal it needs --yes; with it, cluster, metadata, kubeconfig and pointers go', async () => {
+    const sb = await sandbox()
+    await managed(sb, 'alpha')
+    await managed(sb, 'bravo')
+    ok(await manager(sb, ['switch', 'bravo']))
+    ok(await manager(sb, ['switch', 'alpha']))
+    const refused = await manager(sb, ['delete', 'alpha'])
+    assert.equal(refused.code, 2)
+    assert.match(refused.stderr, /--yes/)
+    assert.ok((await k3dClusters(sb)).some((c) => c.name === 'alpha'))
+    assert.equal(await exists(metaFile(sb, 'alpha')), true)
+
+    const r = ok(await manager(sb, ['delete', 'alpha', '--yes']))
+    assert.match(r.stdout, /Cluster 'alpha' deleted/)
+    assert.deepEqual((await k3dClusters(sb)).map((c) => c.name), ['bravo'])
+    assert.equal(await exists(metaFile(sb, 'alpha')), false)
+    assert.equal(await exists(kubeconfigFile(sb, 'alpha')), false)
+    assert.equal(await exists(pointerFile(sb)), false)
+    assert.equal(json(await manager(sb, ['current', '--json'])), null)
+    // bravo untouched, and deleting it forgets it as previous too
+    assert.equal(await exists(kubeconfigFile(sb, 'bravo')), true)
+    ok(await manager(sb, ['rm', '-y', 'bravo']))
+    assert.equal(await exists(previousFile(sb)), false)
+  })
+
+  test('a missing cluster (metadata, no k3d cluster) has its files removed, exit 0; an unknown name is exit 1', async () => {
+    const sb = await sandbox()
+    await writeMeta(sb, person('ghost', { lb: 8123, api: 6523 }))
+    await fs.outputFile(kubeconfigFile(sb, 'ghost'), 'apiVersion: v1\n')
+    await fs.outputFile(pointerFile(sb), 'ghost\n')
+    const r = ok(await manager(sb, ['delete', 'ghost', '--yes']))
+    assert.match(r.stdout, /Removed the files of 'ghost'/)
+    assert.equal(await exists(metaFile(sb, 'ghost')), false)
+    assert.equal(await exists(kubeconfigFile(sb, 'ghost')), false)
+    assert.equal(await exists(pointerFile(sb)), false)
+    const unknown = await manager(sb, ['delete', 'nope', '--yes'])
+    assert.equal(unknown.code, 1)
+    assert.match(unknown.stderr, /cluster 'nope' not found/)
+  })
+
+  test('on a terminal it asks, and only "y" deletes', async () => {
+    const sb = await sandbox()
+    await managed(sb, 'alpha')
+    const asked: string[] = []
+    const run = async (answer: string) => {
+      const { ctx, stdout } = inProcessContext(sb, async (q) => {
+        asked.push(q)
+        return answer
+      })
+      await dispatch(ctx, parseArgs(['delete', 'alpha']))
+      return stdout()
+    }
+    assert.match(await run('n'), /Cancelled/)
+    assert.ok((await k3dClusters(sb)).some((c) => c.name === 'alpha'))
+    assert.match(await run(''), /Cancelled/)
+    assert.match(await run('y'), /Cluster 'alpha' deleted/)
+    assert.deepEqual(await k3dClusters(sb), [])
+    assert.deepEqual(asked, Array(3).fill("Are you sure you want to delete cluster 'alpha'? (y/N) "))
+  })
+})
+
+/** A Context for the sandbox, run in this process: a terminal on stdin whose answers ASK gives. */
+function inProcessContext(sb: Sandbox, ask: (q: string) => Promise<string>): { ctx: Context; stdout: () => string } {
+  const sink = () => {
+    const s = new PassThrough() as unknown as NodeJS.WriteStream
+    let text = ''
+    ;(s as unknown as PassThrough).on('data', (b: Buffer) => (text += b.toString()))
+    return { s, text: () => text }
+  }
+  const out = sink()
+  const err = sink()
+  const runner: Runner = (cmd, args, opts = {}) => realRun(cmd, args, { ...opts, env: { ...sb.env, ...opts.env } })
+  const p = paths(sb.home)
+  const ctx: Context = {
+    paths: p, out: new Output({ env: sb.env, stdout: out.s, stderr: err.s }), k3d: new K3d(runner), registry: new Registry(p.metaDir),
+    env: sb.env, runner, isTTY: true, ask,
+  }
+  return { ctx, stdout: out.text }
+}
+
+describe('cleanup', () => {
+  test('removes exactly the orphans and stale reservations; never a cluster that exists', async () => {
+    const sb = await sandbox()
+    await managed(sb, 'keep')
+    ok(await manager(sb, ['switch', 'keep']))
+    await k3dCreate(sb, 'dev') // unmanaged: no files to clean
+    await writeOldMeta(sb, person('orphan', { lb: 8123, api: 6523 }))
+    await fs.outputFile(kubeconfigFile(sb, 'orphan'), 'apiVersion: v1\n')
+    await fs.outputFile(kubeconfigFile(sb, 'lonely'), 'apiVersion: v1\n') // neither cluster nor metadata
+    await fs.outputFile(path.join(sb.home, '.kube', 'threads-agent', 'notes.txt'), 'mine\n')
+    const reservations = path.join(configDir(sb), 'reservations')
+    const deadPid = await exitedPid(sb)
+    await fs.outputFile(path.join(reservations, 'dead.json'), JSON.stringify({ name: 'dead', pid: deadPid, lb_port: 8124, api_port: 6524, created_at: '2025-07-22T10:30:00Z' }))
+    await fs.outputFile(path.join(reservations, 'live.json'), JSON.stringify({ name: 'live', pid: process.pid, lb_port: 8125, api_port: 6525, created_at: '2025-07-22T10:30:00Z' }))
+    const before = await tree(sb.home)
+
+    const r = ok(await manager(sb, ['cleanup']))
+    const after = await tree(sb.home)
+    const removed = Object.keys(before).filter((f) => !(f in after)).sort()
+    assert.deepEqual(removed, [
+      '.config/threads-agent/clusters/orphan.json',
+      '.config/threads-agent/reservations/dead.json',
+      '.kube/threads-agent/config-lonely',
+      '.kube/threads-agent/config-orphan',
+    ])
+    assert.deepEqual(Object.keys(after).filter((f) => !(f in before)), [])
+    for (const f of Object.keys(after)) assert.equal(after[f], before[f], f)
+    assert.match(r.stdout, /orphaned metadata for 'orphan'/)
+    assert.match(r.stdout, /orphaned kubeconfig for 'orphan'/)
+    assert.match(r.stdout, /orphaned kubeconfig for 'lonely'/)
+    assert.match(r.stdout, /stale port reservation of 'dead'/)
+    assert.deepEqual((await k3dClusters(sb)).map((c) => c.name), ['dev', 'keep'])
+    assert.ok(!sb.calls('k3d').some((c) => c.args[1] === 'delete'))
+  })
+})
+
+/** The pid of a process that has exited. */
+async function exitedPid(sb: Sandbox): Promise<number> {
+  const r = ok(await sb.run('sh', ['-c', 'sh -c \'echo $$\'']))
+  return Number(r.stdout.trim())
+}
+
+// ---------------------------------------------------------------- old script's files
+describe('metadata written by the old script', () => {
+  test('lists, switches and deletes; a kubeconfig path in metadata outside our directory is never removed', async () => {
+    const sb = await sandbox()
+    const name = 'threads-agent-vitalii-se-c18b4c'
+    const ports = await k3dCreate(sb, name)
+    const precious = path.join(sb.root, 'precious-kubeconfig')
+    await fs.outputFile(precious, 'keep me\n')
+    await writeOldMeta(sb, person(name, ports, { kubeconfig: precious }))
+
+    const listed = ok(await manager(sb, ['list']))
+    assert.ok(lines(listed.stdout).includes(`  Cluster: ${name}`))
+    assert.ok(lines(listed.stdout).includes('  Type: Personal'))
+    assert.ok(lines(listed.stdout).includes(`  LoadBalancer: http://localhost:${ports.lb}`))
+    const view = json(await manager(sb, ['info', name, '--json']))
+    assert.equal(view.managed, true)
+    assert.equal(view.shared, false)
+    assert.equal(view.lb_port, ports.lb)
+
+    const switched = ok(await manager(sb, ['switch', name]))
+    assert.ok(switched.stdout.includes(`export KUBECONFIG="${kubeconfigFile(sb, name)}"`))
+    assert.equal(await fs.readFile(precious, 'utf8'), 'keep me\n')
+
+    ok(await manager(sb, ['delete', name, '--yes']))
+    assert.equal(await exists(metaFile(sb, name)), false)
+    assert.equal(await exists(kubeconfigFile(sb, name)), false)
+    assert.equal(await fs.readFile(precious, 'utf8'), 'keep me\n')
+    assert.deepEqual(await k3dClusters(sb), [])
+  })
+})
+
+// ---------------------------------------------------------------- --json, info
+describe('--json and info', () => {
+  test('stdout holds only JSON for list, current and info', async () => {
+    const sb = await sandbox()
+    await managed(sb, 'alpha')
+    await fs.outputFile(metaFile(sb, 'broken'), 'nope')
+    ok(await manager(sb, ['switch', 'alpha']))
+    for (const args of [['list', '--json'], ['current', '--json'], ['info', 'alpha', '--json'], ['--json', 'info', 'alpha']]) {
+      const r = ok(await manager(sb, args))
+      const value = JSON.parse(r.stdout)
+      const objects = Array.isArray(value) ? value : [value]
+      assert.ok(objects.length > 0)
+      for (const v of objects) assert.deepEqual(Object.keys(v), SPEC_FIELDS)
+    }
+    // list's warning about the bad file goes to stderr, never into the JSON
+    assert.match((await manager(sb, ['list', '--json'])).stderr, /broken\.json/)
+  })
+
+  test('info of a cluster that does not exist: exit 1 naming those that do', async () => {
+    const sb = await sandbox()
+    await managed(sb, 'alpha')
+    await writeMeta(sb, person('ghost', { lb: 8123, api: 6523 }))
+    const r = await manager(sb, ['info', 'nope'])
+    assert.equal(r.code, 1)
+    assert.match(r.stderr, /cluster 'nope' not found — existing clusters: alpha, ghost/)
+    const ghost = ok(await manager(sb, ['info', 'ghost']))
+    assert.ok(lines(ghost.stdout).includes('  Status: missing (no such k3d cluster; just cluster-cleanup removes its files)'))
+  })
+})
+
+// ---------------------------------------------------------------- start / stop / resources
+describe('start, stop and resources', () => {
+  test('stop then start round trip', async () => {
+    const sb = await sandbox()
+    await managed(sb, 'alpha')
+    ok(await manager(sb, ['stop', 'alpha']))
+    assert.equal((await k3dClusters(sb))[0]!.serversRunning, 0)
+    assert.equal(json(await manager(sb, ['info', 'alpha', '--json'])).status, 'stopped')
+    assert.match(ok(await manager(sb, ['stop', 'alpha'])).stdout, /already stopped/)
+    ok(await manager(sb, ['start', 'alpha']))
+    assert.equal((await k3dClusters(sb))[0]!.serversRunning, 1)
+    assert.equal(json(await manager(sb, ['info', 'alpha', '--json'])).status, 'running')
+    const unknown = await manager(sb, ['start', 'nope'])
+    assert.equal(unknown.code, 1)
+    assert.match(unknown.stderr, /cluster 'nope' not found/)
+  })
+
+  test('start blocked by a port another running cluster holds names the port and that cluster', async () => {
+    const sb = await sandbox()
+    const alpha = await managed(sb, 'alpha')
+    ok(await manager(sb, ['stop', 'alpha']))
+    await k3dCreate(sb, 'blocker', { lb: alpha.lb }) // a stopped cluster holds no ports
+    const r = await manager(sb, ['start', 'alpha'])
+    assert.equal(r.code, 1)
+    assert.equal(lines(r.stderr).filter((l) => l.startsWith('✗')).length, 1)
+    assert.match(r.stderr, new RegExp(`port ${alpha.lb} is held by k3d cluster 'blocker' \\(running\\)`))
+    assert.equal((await k3dClusters(sb)).find((c) => c.name === 'alpha')!.serversRunning, 0)
+  })
+
+  test('start blocked by a program outside k3d names the port and how to find the program', async () => {
+    const sb = await sandbox()
+    const alpha = await managed(sb, 'alpha')
+    ok(await manager(sb, ['stop', 'alpha']))
+    const server = net.createServer()
+    await new Promise<void>((resolve) => server.listen({ port: alpha.lb, host: '0.0.0.0' }, resolve))
+    try {
+      const r = await manager(sb, ['start', 'alpha'])
+      assert.equal(r.code, 1)
+      assert.match(r.stderr, new RegExp(`port ${alpha.lb} is held by another program \\(see: lsof -i :${alpha.lb}\\)`))
+    } finally {
+      await new Promise((resolve) => server.close(resolve))
+    }
+  })
+
+  test('resources uses only the cluster kubeconfig, regenerating it when missing', async () => {
+    const sb = await sandbox()
+    await managed(sb, 'alpha')
+    await managed(sb, 'bravo')
+    ok(await manager(sb, ['switch', 'alpha']))
+    await fs.remove(kubeconfigFile(sb, 'alpha'))
+    const before = countCalls(sb, 'kubectl')
+    const r = ok(await manager(sb, ['res']))
+    const out = lines(r.stdout)
+    assert.equal(out[0], "Resources in cluster 'alpha':")
+    for (const title of ['Nodes:', 'Namespaces:', 'Deployments (all namespaces):', 'Services (all namespaces):']) assert.ok(out.includes(title), title)
+    assert.ok(out.some((l) => l.startsWith('k3d-alpha-server-0')))
+    const calls = sb.calls('kubectl').slice(before)
+    assert.equal(calls.length, 4)
+    for (const c of calls) assert.deepEqual(c.args.slice(0, 2), ['--kubeconfig', kubeconfigFile(sb, 'alpha')])
+    assert.equal(await exists(kubeconfigFile(sb, 'alpha')), true)
+
+    const named = ok(await manager(sb, ['resources', 'bravo']))
+    assert.equal(lines(named.stdout)[0], "Resources in cluster 'bravo':")
+    assert.ok(lines(named.stdout).some((l) => l.startsWith('k3d-bravo-server-0')))
+  })
+
+  test('resources without a current cluster fails with exit 1', async () => {
+    const sb = await sandbox()
+    const r = await manager(sb, ['resources'])
+    assert.equal(r.code, 1)
+    assert.match(r.stderr, /No active cluster/)
+  })
+})
+
+// ---------------------------------------------------------------- pure helpers
+describe('helpers', () => {
+  const cluster = (name: string, running: boolean, hostPorts: number[]): K3dCluster => ({
+    name, running, serversRunning: running ? 1 : 0, serversCount: 1, agentsRunning: 0, agentsCount: 0, lbPort: hostPorts[0] ?? null, apiPort: hostPorts[1] ?? null, hostPorts,
+  })
+
+  test('portInError reads the port from docker and k3d messages', () => {
+    assert.equal(portInError('FATA[0000] ... Bind for 0.0.0.0:8080 failed: port is already allocated'), 8080)
+    assert.equal(portInError('Bind for [::]:8081 failed: port is already allocated'), 8081)
+    assert.equal(portInError('listen tcp4 0.0.0.0:6445: bind: address already in use'), 6445)
+    assert.equal(portInError('something else'), null)
+  })
+
+  test('portHolder names a running cluster mapping the port, never a stopped one', () => {
+    const all = [cluster('me', false, [8080, 6445]), cluster('other', true, [8080, 6500]), cluster('idle', false, [6445, 8090])]
+    assert.equal(portHolder(8080, 'me', all), "k3d cluster 'other' (running)")
+    assert.equal(portHolder(6445, 'me', all), 'another program (see: lsof -i :6445)')
+  })
+
+  test('exportLine survives eval for paths with shell specials', async () => {
+    const sb = await sandbox()
+    const file = path.join(sb.root, 'we "ird" $HOME `x` \\ dir', 'config-a')
+    const r = ok(await sb.run('sh', ['-c', `eval '${exportLine(file).replace(/'/g, "'\\''")}'; printf '%s' "$KUBECONFIG"`]))
+    assert.equal(r.stdout, file)
+  })
+})
