@@ -1,0 +1,72 @@
+import { which } from 'zx/core'
+import path from 'node:path'
+import { takenPorts } from '../clusters.ts'
+import { loadConfig } from '../config.ts'
+import { CliError } from '../errors.ts'
+import { readGitFacts } from '../identity.ts'
+import type { K3dCluster } from '../k3d.ts'
+import { Reservations } from '../lock.ts'
+import type { Check } from '../preflight.ts'
+import { checkDocker, checkGitIdentity, checkK3d, checkProgram } from '../preflight.ts'
+import { formatRange, probeHostPort, searchOrder } from '../ports.ts'
+import type { PortRange } from '../ports.ts'
+import type { OperationOf } from './args.ts'
+import type { Context } from './context.ts'
+
+async function freeCount(range: PortRange, taken: ReadonlySet<number>): Promise<number> {
+  const candidates = searchOrder(range, range.start).filter((p) => !taken.has(p))
+  const free = await Promise.all(candidates.map(probeHostPort))
+  return free.filter(Boolean).length
+}
+
+/** `just` may be global or this project's own (npm's rust-just): either works. */
+async function checkJust(): Promise<Check> {
+  const own = path.resolve(import.meta.dirname, '..', '..', 'node_modules', '.bin', 'just')
+  const found = (await which('just', { nothrow: true })) || ((await which(own, { nothrow: true })) ? own : null)
+  return found
+    ? { name: 'just', ok: true, detail: found, required: false }
+    : { name: 'just', ok: false, detail: 'not found', fix: 'npm ci (installs rust-just; then use npx just ...)', required: false }
+}
+
+async function checkPorts(ctx: Context, clusters: K3dCluster[] | null, cwd: string): Promise<Check> {
+  const top = await readGitFacts(cwd).then((f) => f.topLevel, () => cwd)
+  const config = await loadConfig(top, ctx.env)
+  const [{ metas }, live] = await Promise.all([ctx.registry.list(), new Reservations(ctx.paths.reservationsDir).live()])
+  const taken = takenPorts(clusters ?? [], metas, live)
+  const ranges = [
+    ['load balancer', config.lbPortRange, 'LB_PORT_RANGE'],
+    ['API', config.apiPortRange, 'API_PORT_RANGE'],
+  ] as const
+  const counts = await Promise.all(ranges.map(([, r]) => freeCount(r, taken)))
+  const detail = ranges.map(([what, r], i) => `${counts[i]} ${what} ports free in ${formatRange(r)}`).join(', ')
+  const empty = ranges.find((_, i) => counts[i] === 0)
+  return empty
+    ? { name: 'ports', ok: false, detail, fix: `delete unused clusters or widen ${empty[2]}`, required: true }
+    : { name: 'ports', ok: true, detail: clusters ? detail : `${detail} (k3d unavailable: its clusters not counted)`, required: true }
+}
+
+/** `doctor`: one ✓/✗ line per check with the fix; exit 1 when a required check fails. */
+export async function run(ctx: Context, _op: OperationOf<'doctor'>): Promise<number> {
+  const cwd = process.cwd()
+  const git = await readGitFacts(cwd).catch((err: unknown) => {
+    if (err instanceof CliError) return err
+    throw err
+  })
+  const [docker, k3d, kubectl, just] = await Promise.all([
+    checkDocker(ctx.runner),
+    checkK3d(ctx.runner),
+    checkProgram('kubectl', 'install kubectl (https://kubernetes.io/docs/tasks/tools/)', true),
+    checkJust(),
+  ])
+  const clusters = docker.ok && k3d.ok ? await ctx.k3d.list().catch(() => null) : null
+  const checks = [docker, k3d, kubectl, checkGitIdentity(git), just, await checkPorts(ctx, clusters, cwd)]
+  const c = ctx.out.c
+  for (const check of checks) {
+    const mark = check.ok ? c.green('✓') : check.required ? c.red('✗') : c.yellow('!')
+    ctx.out.line(`${mark} ${check.name}: ${check.detail}${check.ok || !check.fix ? '' : ` — ${check.fix}`}`)
+  }
+  const failed = checks.filter((x) => x.required && !x.ok).length
+  ctx.out.line()
+  ctx.out.line(failed === 0 ? 'All required checks passed.' : `${failed} required check(s) failed.`)
+  return failed === 0 ? 0 : 1
+}

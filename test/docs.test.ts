@@ -1,0 +1,133 @@
+// The docs are tests: every `just ...` and `./scripts/...` command in the fenced shell blocks of
+// docs/multi-cluster.md and README.md runs, in order, against the simulator in scratch git
+// repositories; every line of a documented output block must still be printed.
+import { test, after } from 'node:test'
+import assert from 'node:assert/strict'
+import path from 'node:path'
+import fs from 'fs-extra'
+import { makeSandbox, REPO_ROOT } from './helpers/sandbox.ts'
+import type { Sandbox, RunResult } from './helpers/sandbox.ts'
+import { makeRepo } from './helpers/git.ts'
+
+interface Block {
+  lang: string
+  lines: string[]
+  line: number // where the block starts in its file
+}
+
+/** Fenced blocks of a markdown file, in order. */
+export function fencedBlocks(markdown: string): Block[] {
+  const blocks: Block[] = []
+  let current: Block | null = null
+  markdown.split('\n').forEach((text, i) => {
+    const fence = /^```(\w*)\s*$/.exec(text)
+    if (fence && !current) current = { lang: fence[1] ?? '', lines: [], line: i + 1 }
+    else if (fence && current) {
+      blocks.push(current)
+      current = null
+    } else current?.lines.push(text)
+  })
+  return blocks
+}
+
+const SHELL = new Set(['bash', 'sh', 'shell', 'console'])
+
+/** A documented output line as a pattern: numbers may differ, <placeholders> match anything. */
+export function outputPattern(line: string): RegExp {
+  const parts = line.trim().split(/(<[^>]+>|\d+)/)
+  const body = parts
+    .map((p) => (/^<[^>]+>$/.test(p) ? '.*' : /^\d+$/.test(p) ? '\\d+' : p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .join('')
+  return new RegExp(`^${body}$`)
+}
+
+/** Shell words of a simple command line (double/single quotes, no expansions). */
+export function words(line: string): string[] {
+  const out: string[] = []
+  const re = /"((?:[^"\\]|\\.)*)"|'([^']*)'|(\S+)/g
+  for (const m of line.matchAll(re)) out.push(m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : (m[2] ?? m[3]!))
+  return out
+}
+
+const sandboxes: Sandbox[] = []
+after(async () => Promise.all(sandboxes.map((s) => s.cleanup())))
+
+const JUST = path.join(REPO_ROOT, 'node_modules', '.bin', 'just')
+
+async function runDoc(file: string): Promise<number> {
+  const markdown = await fs.readFile(path.join(REPO_ROOT, file), 'utf8')
+  const sb = await makeSandbox()
+  sandboxes.push(sb)
+  let cwd = await makeRepo(sb, { dir: 'threads-agent', userName: 'Vitalii Serbyn', email: 'vitaliis@example.com' })
+  let last: RunResult | null = null
+  let lastCommand = ''
+  let ran = 0
+  const vars = new Map<string, string>()
+
+  const fill = (line: string) =>
+    line.replace(/<([a-z-]+)>/g, (whole, key: string) => {
+      const value = vars.get(key)
+      assert.ok(value, `${file}: no value for ${whole} yet (in: ${line})`)
+      return value!
+    })
+
+  const remember = (r: RunResult) => {
+    const text = `${r.stdout}\n${r.stderr}`
+    const names = [...text.matchAll(/Cluster '([a-z0-9.-]+)'|Cluster: ([a-z0-9.-]+)/g)].map((m) => m[1] ?? m[2]!)
+    if (names.length > 0) vars.set('cluster-name', names[names.length - 1]!)
+  }
+
+  for (const block of fencedBlocks(markdown)) {
+    if (block.lang === 'text' && last) {
+      const printed = `${last.stdout}\n${last.stderr}`.split('\n').map((l) => l.trim())
+      for (const expected of block.lines.filter((l) => l.trim() !== '')) {
+        const re = outputPattern(expected)
+        assert.ok(printed.some((l) => re.test(l)), `${file}:${block.line}: "${expected.trim()}" is not printed by \`${lastCommand}\` any more:\n${printed.join('\n')}`)
+      }
+      continue
+    }
+    if (!SHELL.has(block.lang)) continue
+    for (const raw of block.lines) {
+      const line = raw.replace(/\s+#.*$/, '').trim()
+      if (line === '' || line.startsWith('#')) continue
+      for (const part of line.split('&&').map((p) => p.trim())) {
+        const argv = words(fill(part))
+        const [cmd, ...args] = argv[0] === 'npx' ? argv.slice(1) : argv
+        if (cmd === 'cd') {
+          const dir = path.resolve(cwd, args[0]!)
+          if (!(await fs.pathExists(dir))) {
+            await makeRepo(sb, { dir: path.relative(sb.root, dir), remote: `git@github.com:example/${path.basename(dir)}.git`, userName: 'Vitalii Serbyn', email: 'vitaliis@example.com' })
+          }
+          cwd = dir
+          continue
+        }
+        if (cmd === 'git' && args[0] === 'config') {
+          assert.equal((await sb.run('git', args, { cwd })).code, 0)
+          continue
+        }
+        let r: RunResult
+        if (cmd === 'just') {
+          // The doc's own --justfile/--working-directory (Scenario 2) become this checkout and cwd.
+          const rest = args.filter((a, i) => !['--justfile', '--working-directory'].includes(a) && !['--justfile', '--working-directory'].includes(args[i - 1]!))
+          r = await sb.run(JUST, ['--justfile', path.join(REPO_ROOT, 'justfile'), '--working-directory', cwd, ...rest], { cwd })
+        }
+        else if (cmd?.startsWith('./scripts/')) r = await sb.run(path.join(REPO_ROOT, cmd), args, { cwd })
+        else continue // npm ci, npm test, lsof, export: not ours to run here
+        ran++
+        lastCommand = part
+        assert.equal(r.code, 0, `${file}:${block.line}: \`${part}\` failed (exit ${r.code}):\n${r.stdout}\n${r.stderr}`)
+        last = r
+        remember(r)
+      }
+    }
+  }
+  return ran
+}
+
+for (const file of ['docs/multi-cluster.md', 'README.md']) {
+  test(`every command of ${file} runs and prints what the doc shows`, async () => {
+    const ran = await runDoc(file)
+    console.log(`# ${file}: ${ran} documented commands ran`)
+    assert.ok(ran > 0, `${file} has no command to run`)
+  })
+}
