@@ -57,7 +57,7 @@ export function rewriteKubeconfig(text: string, name: string, apiPort: number): 
     throw new OperationError(`kubeconfig from k3d has no context ${context}`)
   }
   doc['current-context'] = context
-  return YAML().stringify(doc, { indentSeq: false })
+  return YAML().stringify(doc)
 }
 
 /** current-context of a kubeconfig text, or null. */
