@@ -1,9 +1,9 @@
-import { test, after, describe } from 'node:test'
+import { test, describe } from 'node:test'
 import assert from 'node:assert/strict'
 import path from 'node:path'
 import { PassThrough } from 'node:stream'
 import { fs } from 'zx'
-import { makeSandbox, REPO_ROOT } from './helpers/sandbox.ts'
+import { sandboxFor, REPO_ROOT } from './helpers/sandbox.ts'
 import type { Sandbox, RunResult } from './helpers/sandbox.ts'
 import { probeHostPort } from '../lib/ports.ts'
 import { run as realRun } from '../lib/proc.ts'
@@ -23,15 +23,6 @@ import net from 'node:net'
 const MANAGER = path.join(REPO_ROOT, 'scripts', 'cluster-manager.ts')
 const SPEC_FIELDS = ['name', 'active', 'status', 'managed', 'repository', 'developer', 'email', 'shared', 'lb_port', 'api_port', 'kubeconfig', 'created_at']
 
-const sandboxes: Sandbox[] = []
-async function sandbox(): Promise<Sandbox> {
-  const sb = await makeSandbox()
-  sandboxes.push(sb)
-  return sb
-}
-after(async () => {
-  await Promise.all(sandboxes.map((s) => s.cleanup()))
-})
 
 const manager = (sb: Sandbox, args: string[], env: Record<string, string | undefined> = {}): Promise<RunResult> =>
   sb.run(MANAGER, args, { cwd: sb.root, env })
@@ -155,8 +146,8 @@ const countCalls = (sb: Sandbox, tool: 'k3d' | 'kubectl') => sb.calls(tool).leng
 
 // ---------------------------------------------------------------- list
 describe('list', () => {
-  test("shows managed, stopped, unmanaged and missing clusters in the guide's layout, from one k3d call", async () => {
-    const sb = await sandbox()
+  test("shows managed, stopped, unmanaged and missing clusters in the guide's layout, from one k3d call", async (t) => {
+    const sb = await sandboxFor(t)
     const alpha = await k3dCreate(sb, 'alpha-vitalii-a1b2c3')
     await writeMeta(sb, person('alpha-vitalii-a1b2c3', alpha, { repository: 'alpha' }))
     const bravo = await k3dCreate(sb, 'bravo')
@@ -232,16 +223,16 @@ describe('list', () => {
     })
   })
 
-  test('no clusters at all: a warning and the hint, exit 0; --json is []', async () => {
-    const sb = await sandbox()
+  test('no clusters at all: a warning and the hint, exit 0; --json is []', async (t) => {
+    const sb = await sandboxFor(t)
     const r = ok(await manager(sb, ['list']))
     assert.match(r.stderr, /No k3d clusters found/)
     assert.match(r.stdout, /Run 'just bootstrap-multi' to create a cluster/)
     assert.deepEqual(json(await manager(sb, ['list', '--json'])), [])
   })
 
-  test('a corrupt metadata file is one warning naming it; the rest still lists', async () => {
-    const sb = await sandbox()
+  test('a corrupt metadata file is one warning naming it; the rest still lists', async (t) => {
+    const sb = await sandboxFor(t)
     await managed(sb, 'good')
     await fs.outputFile(metaFile(sb, 'broken'), '{ "name": "broken", ')
     await fs.outputFile(metaFile(sb, 'wrong'), '{"name": "wrong", "lb_port": "eighty", "api_port": 6445}')
@@ -259,8 +250,8 @@ describe('list', () => {
 
 // ---------------------------------------------------------------- switch / current
 describe('switch and current', () => {
-  test('switch writes our kubeconfig and the pointer; current follows in a fresh process; ~/.kube/config untouched', async () => {
-    const sb = await sandbox()
+  test('switch writes our kubeconfig and the pointer; current follows in a fresh process; ~/.kube/config untouched', async (t) => {
+    const sb = await sandboxFor(t)
     const alpha = await managed(sb, 'alpha')
     await managed(sb, 'bravo')
     const defaultKubeconfig = path.join(sb.home, '.kube', 'config')
@@ -308,8 +299,8 @@ describe('switch and current', () => {
     assert.equal(countCalls(sb, 'kubectl'), 1) // only the eval'd shell's own kubectl
   })
 
-  test('switch rewrites a stale kubeconfig (recreated cluster, new API port) and never writes /tmp', async () => {
-    const sb = await sandbox()
+  test('switch rewrites a stale kubeconfig (recreated cluster, new API port) and never writes /tmp', async (t) => {
+    const sb = await sandboxFor(t)
     const ports = await managed(sb, 'alpha')
     const file = kubeconfigFile(sb, 'alpha')
     const stale = `apiVersion: v1\nclusters:\n- cluster:\n    server: https://localhost:1\n  name: k3d-alpha\ncontexts:\n- context:\n    cluster: k3d-alpha\n    user: admin@k3d-alpha\n  name: k3d-alpha\ncurrent-context: k3d-alpha\nkind: Config\n`
@@ -329,8 +320,8 @@ describe('switch and current', () => {
     assert.equal((await fs.stat(path.dirname(file))).mode & 0o777, 0o700)
   })
 
-  test('switch to an unknown cluster fails listing those that exist; switch - without a previous fails', async () => {
-    const sb = await sandbox()
+  test('switch to an unknown cluster fails listing those that exist; switch - without a previous fails', async (t) => {
+    const sb = await sandboxFor(t)
     await managed(sb, 'alpha')
     await k3dCreate(sb, 'dev')
     await writeMeta(sb, person('ghost', { lb: 8123, api: 6523 }))
@@ -346,8 +337,8 @@ describe('switch and current', () => {
     assert.equal(await exists(pointerFile(sb)), false)
   })
 
-  test('switch to an unmanaged cluster writes its kubeconfig in our directory', async () => {
-    const sb = await sandbox()
+  test('switch to an unmanaged cluster writes its kubeconfig in our directory', async (t) => {
+    const sb = await sandboxFor(t)
     const dev = await k3dCreate(sb, 'dev')
     const r = ok(await manager(sb, ['switch', 'dev']))
     assert.match(await fs.readFile(kubeconfigFile(sb, 'dev'), 'utf8'), new RegExp(`https://localhost:${dev.api}`))
@@ -355,15 +346,15 @@ describe('switch and current', () => {
     assert.equal(await exists(metaFile(sb, 'dev')), false)
   })
 
-  test('current without a cluster: a warning and exit 0; --json prints null', async () => {
-    const sb = await sandbox()
+  test('current without a cluster: a warning and exit 0; --json prints null', async (t) => {
+    const sb = await sandboxFor(t)
     const r = ok(await manager(sb, ['current']))
     assert.match(r.stderr, /No active cluster/)
     assert.equal(ok(await manager(sb, ['current', '--json'])).stdout, 'null\n')
   })
 
-  test('current names a pointer to a deleted cluster as missing, and follows a foreign $KUBECONFIG on k3d-NAME', async () => {
-    const sb = await sandbox()
+  test('current names a pointer to a deleted cluster as missing, and follows a foreign $KUBECONFIG on k3d-NAME', async (t) => {
+    const sb = await sandboxFor(t)
     const dev = await k3dCreate(sb, 'dev')
     await fs.outputFile(pointerFile(sb), 'gone\n')
     const gone = json(await manager(sb, ['current', '--json']))
@@ -383,8 +374,8 @@ describe('switch and current', () => {
 
 // ---------------------------------------------------------------- names, usage
 describe('usage errors', () => {
-  test('invalid names exit 2 before any k3d call or file change', async () => {
-    const sb = await sandbox()
+  test('invalid names exit 2 before any k3d call or file change', async (t) => {
+    const sb = await sandboxFor(t)
     await managed(sb, 'alpha')
     const homeBefore = await tree(sb.home)
     const k3dBefore = countCalls(sb, 'k3d')
@@ -399,8 +390,8 @@ describe('usage errors', () => {
     assert.deepEqual(await tree(sb.home), homeBefore)
   })
 
-  test('unknown command or flag: one line and a usage hint, exit 2', async () => {
-    const sb = await sandbox()
+  test('unknown command or flag: one line and a usage hint, exit 2', async (t) => {
+    const sb = await sandboxFor(t)
     for (const args of [['frobnicate'], ['list', '--bogus'], ['switch', 'x', '--json'], ['list', 'extra'], ['info']]) {
       const r = await manager(sb, args)
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`)
@@ -411,8 +402,8 @@ describe('usage errors', () => {
     assert.equal(countCalls(sb, 'k3d'), 0)
   })
 
-  test('help lists every command; no command means help', async () => {
-    const sb = await sandbox()
+  test('help lists every command; no command means help', async (t) => {
+    const sb = await sandboxFor(t)
     const r = ok(await manager(sb, []))
     for (const word of ['list, ls', 'switch, use', 'current', 'info', 'delete, rm', 'resources, res', 'cleanup', 'start', 'stop', 'Examples:']) {
       assert.ok(r.stdout.includes(word), word)
@@ -424,8 +415,8 @@ describe('usage errors', () => {
 
 // ---------------------------------------------------------------- delete / cleanup
 describe('delete', () => {
-  test('without a terminal it needs --yes; with it, cluster, metadata, kubeconfig and pointers go', async () => {
-    const sb = await sandbox()
+  test('without a terminal it needs --yes; with it, cluster, metadata, kubeconfig and pointers go', async (t) => {
+    const sb = await sandboxFor(t)
     await managed(sb, 'alpha')
     await managed(sb, 'bravo')
     ok(await manager(sb, ['switch', 'bravo']))
@@ -449,8 +440,8 @@ describe('delete', () => {
     assert.equal(await exists(previousFile(sb)), false)
   })
 
-  test('a missing cluster (metadata, no k3d cluster) has its files removed, exit 0; an unknown name is exit 1', async () => {
-    const sb = await sandbox()
+  test('a missing cluster (metadata, no k3d cluster) has its files removed, exit 0; an unknown name is exit 1', async (t) => {
+    const sb = await sandboxFor(t)
     await writeMeta(sb, person('ghost', { lb: 8123, api: 6523 }))
     await fs.outputFile(kubeconfigFile(sb, 'ghost'), 'apiVersion: v1\n')
     await fs.outputFile(pointerFile(sb), 'ghost\n')
@@ -464,8 +455,8 @@ describe('delete', () => {
     assert.match(unknown.stderr, /cluster 'nope' not found/)
   })
 
-  test('on a terminal it asks, and only "y" deletes', async () => {
-    const sb = await sandbox()
+  test('on a terminal it asks, and only "y" deletes', async (t) => {
+    const sb = await sandboxFor(t)
     await managed(sb, 'alpha')
     const asked: string[] = []
     const run = async (answer: string) => {
@@ -505,8 +496,8 @@ function inProcessContext(sb: Sandbox, ask: (q: string) => Promise<string>): { c
 }
 
 describe('cleanup', () => {
-  test('removes exactly the orphans and stale reservations; never a cluster that exists', async () => {
-    const sb = await sandbox()
+  test('removes exactly the orphans and stale reservations; never a cluster that exists', async (t) => {
+    const sb = await sandboxFor(t)
     await managed(sb, 'keep')
     ok(await manager(sb, ['switch', 'keep']))
     await k3dCreate(sb, 'dev') // unmanaged: no files to clean
@@ -548,8 +539,8 @@ async function exitedPid(sb: Sandbox): Promise<number> {
 
 // ---------------------------------------------------------------- old script's files
 describe('metadata written by the old script', () => {
-  test('lists, switches and deletes; a kubeconfig path in metadata outside our directory is never removed', async () => {
-    const sb = await sandbox()
+  test('lists, switches and deletes; a kubeconfig path in metadata outside our directory is never removed', async (t) => {
+    const sb = await sandboxFor(t)
     const name = 'threads-agent-vitalii-se-c18b4c'
     const ports = await k3dCreate(sb, name)
     const precious = path.join(sb.root, 'precious-kubeconfig')
@@ -579,8 +570,8 @@ describe('metadata written by the old script', () => {
 
 // ---------------------------------------------------------------- --json, info
 describe('--json and info', () => {
-  test('stdout holds only JSON for list, current and info', async () => {
-    const sb = await sandbox()
+  test('stdout holds only JSON for list, current and info', async (t) => {
+    const sb = await sandboxFor(t)
     await managed(sb, 'alpha')
     await fs.outputFile(metaFile(sb, 'broken'), 'nope')
     ok(await manager(sb, ['switch', 'alpha']))
@@ -595,8 +586,8 @@ describe('--json and info', () => {
     assert.match((await manager(sb, ['list', '--json'])).stderr, /broken\.json/)
   })
 
-  test('info of a cluster that does not exist: exit 1 naming those that do', async () => {
-    const sb = await sandbox()
+  test('info of a cluster that does not exist: exit 1 naming those that do', async (t) => {
+    const sb = await sandboxFor(t)
     await managed(sb, 'alpha')
     await writeMeta(sb, person('ghost', { lb: 8123, api: 6523 }))
     const r = await manager(sb, ['info', 'nope'])
@@ -609,8 +600,8 @@ describe('--json and info', () => {
 
 // ---------------------------------------------------------------- start / stop / resources
 describe('start, stop and resources', () => {
-  test('stop then start round trip', async () => {
-    const sb = await sandbox()
+  test('stop then start round trip', async (t) => {
+    const sb = await sandboxFor(t)
     await managed(sb, 'alpha')
     ok(await manager(sb, ['stop', 'alpha']))
     assert.equal((await k3dClusters(sb))[0]!.serversRunning, 0)
@@ -624,8 +615,8 @@ describe('start, stop and resources', () => {
     assert.match(unknown.stderr, /cluster 'nope' not found/)
   })
 
-  test('start blocked by a port another running cluster holds names the port and that cluster', async () => {
-    const sb = await sandbox()
+  test('start blocked by a port another running cluster holds names the port and that cluster', async (t) => {
+    const sb = await sandboxFor(t)
     const alpha = await managed(sb, 'alpha')
     ok(await manager(sb, ['stop', 'alpha']))
     await k3dCreate(sb, 'blocker', { lb: alpha.lb }) // a stopped cluster holds no ports
@@ -636,8 +627,8 @@ describe('start, stop and resources', () => {
     assert.equal((await k3dClusters(sb)).find((c) => c.name === 'alpha')!.serversRunning, 0)
   })
 
-  test('start blocked by a program outside k3d names the port and how to find the program', async () => {
-    const sb = await sandbox()
+  test('start blocked by a program outside k3d names the port and how to find the program', async (t) => {
+    const sb = await sandboxFor(t)
     const alpha = await managed(sb, 'alpha')
     ok(await manager(sb, ['stop', 'alpha']))
     const server = net.createServer()
@@ -651,8 +642,8 @@ describe('start, stop and resources', () => {
     }
   })
 
-  test('resources uses only the cluster kubeconfig, regenerating it when missing', async () => {
-    const sb = await sandbox()
+  test('resources uses only the cluster kubeconfig, regenerating it when missing', async (t) => {
+    const sb = await sandboxFor(t)
     await managed(sb, 'alpha')
     await managed(sb, 'bravo')
     ok(await manager(sb, ['switch', 'alpha']))
@@ -673,8 +664,8 @@ describe('start, stop and resources', () => {
     assert.ok(lines(named.stdout).some((l) => l.startsWith('k3d-bravo-server-0')))
   })
 
-  test('resources without a current cluster fails with exit 1', async () => {
-    const sb = await sandbox()
+  test('resources without a current cluster fails with exit 1', async (t) => {
+    const sb = await sandboxFor(t)
     const r = await manager(sb, ['resources'])
     assert.equal(r.code, 1)
     assert.match(r.stderr, /No active cluster/)
@@ -700,8 +691,8 @@ describe('helpers', () => {
     assert.equal(portHolder(6445, 'me', all), 'another program (see: lsof -i :6445)')
   })
 
-  test('exportLine survives eval for paths with shell specials', async () => {
-    const sb = await sandbox()
+  test('exportLine survives eval for paths with shell specials', async (t) => {
+    const sb = await sandboxFor(t)
     const file = path.join(sb.root, 'we "ird" $HOME `x` \\ dir', 'config-a')
     const r = ok(await sb.run('sh', ['-c', `eval '${exportLine(file).replace(/'/g, "'\\''")}'; printf '%s' "$KUBECONFIG"`]))
     assert.equal(r.stdout, file)

@@ -1,8 +1,8 @@
-import { test, after } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import path from 'node:path'
 import fs from 'fs-extra'
-import { makeSandbox, REPO_ROOT, BIN_DIR } from './helpers/sandbox.ts'
+import { sandboxFor, REPO_ROOT, BIN_DIR } from './helpers/sandbox.ts'
 import type { Sandbox, RunResult } from './helpers/sandbox.ts'
 import { makeRepo } from './helpers/git.ts'
 
@@ -12,21 +12,14 @@ const MANAGER = path.join(REPO_ROOT, 'scripts', 'cluster-manager.ts')
 const DEV_UP = path.join(REPO_ROOT, 'scripts', 'dev-up-multi.ts')
 const PERSONAL = 'threads-agent-vitalii-se-c18b4c'
 
-const sandboxes: Sandbox[] = []
-after(async () => Promise.all(sandboxes.map((s) => s.cleanup())))
-async function sandbox() {
-  const sb = await makeSandbox()
-  sandboxes.push(sb)
-  return sb
-}
 
 const just = (sb: Sandbox, cwd: string, args: string[], env: Record<string, string | undefined> = {}) =>
   sb.run(JUST, ['--justfile', JUSTFILE, '--working-directory', cwd, ...args], { cwd, env })
 const kubeconfigOf = (sb: Sandbox, name: string) => path.join(sb.home, '.kube', 'threads-agent', `config-${name}`)
 const errorLine = (r: RunResult) => r.stderr.split('\n').find((l) => l.startsWith('✗')) ?? ''
 
-test('just dev-start-multi (and share): cluster, deploy with its KUBECONFIG, .mcp.json that keeps other servers', async () => {
-  const sb = await sandbox()
+test('just dev-start-multi (and share): cluster, deploy with its KUBECONFIG, .mcp.json that keeps other servers', async (t) => {
+  const sb = await sandboxFor(t)
   const repo = await makeRepo(sb)
   await fs.writeJson(path.join(repo, 'multi-cluster.config.json'), { deploy: 'echo "$KUBECONFIG" >> deployed.txt' })
   const other = { command: 'node', args: ['notes-server.js'], env: { TOKEN: 'x' } }
@@ -53,8 +46,8 @@ test('just dev-start-multi (and share): cluster, deploy with its KUBECONFIG, .mc
   assert.equal(JSON.parse(current.stdout).name, 'threads-agent')
 })
 
-test('dev-start without a deploy command says so; a failing deploy is exit 1 with the command named', async () => {
-  const sb = await sandbox()
+test('dev-start without a deploy command says so; a failing deploy is exit 1 with the command named', async (t) => {
+  const sb = await sandboxFor(t)
   const repo = await makeRepo(sb)
   const r = await just(sb, repo, ['dev-start-multi'])
   assert.equal(r.code, 0, r.stderr)
@@ -65,8 +58,8 @@ test('dev-start without a deploy command says so; a failing deploy is exit 1 wit
   assert.match(errorLine(failed), /deploy command failed \(exit 3\): exit 3/)
 })
 
-test('mcp-setup: twice changes nothing, no current cluster is exit 1, a broken .mcp.json is never overwritten', async () => {
-  const sb = await sandbox()
+test('mcp-setup: twice changes nothing, no current cluster is exit 1, a broken .mcp.json is never overwritten', async (t) => {
+  const sb = await sandboxFor(t)
   const repo = await makeRepo(sb)
   const none = await sb.run(MANAGER, ['mcp-setup'], { cwd: repo })
   assert.equal(none.code, 1)
@@ -95,8 +88,8 @@ test('mcp-setup: twice changes nothing, no current cluster is exit 1, a broken .
   assert.equal(await fs.readFile(file, 'utf8'), '{ "mcpServers": ')
 })
 
-test('doctor: all ✓ with the simulator; docker down, k3d missing or no git identity is ✗ and exit 1', async () => {
-  const sb = await sandbox()
+test('doctor: all ✓ with the simulator; docker down, k3d missing or no git identity is ✗ and exit 1', async (t) => {
+  const sb = await sandboxFor(t)
   const repo = await makeRepo(sb)
   const ok = await sb.run(MANAGER, ['doctor'], { cwd: repo })
   assert.equal(ok.code, 0, ok.stdout + ok.stderr)
@@ -126,8 +119,8 @@ test('doctor: all ✓ with the simulator; docker down, k3d missing or no git ide
   assert.match(noId.stdout, /^✗ git identity: git user.name is not set — git config user.name/m)
 })
 
-test('a bad config file is rejected with the key named (exit 2), before anything changes', async () => {
-  const sb = await sandbox()
+test('a bad config file is rejected with the key named (exit 2), before anything changes', async (t) => {
+  const sb = await sandboxFor(t)
   const repo = await makeRepo(sb)
   const cases: Array<[unknown, RegExp]> = [
     [{ image: ['x'] }, /image: unknown key/],

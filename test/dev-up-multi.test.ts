@@ -1,9 +1,9 @@
-import { test, after } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import net from 'node:net'
 import path from 'node:path'
 import { fs } from 'zx'
-import { makeSandbox, REPO_ROOT } from './helpers/sandbox.ts'
+import { sandboxFor, REPO_ROOT } from './helpers/sandbox.ts'
 import type { Sandbox, RunResult } from './helpers/sandbox.ts'
 import { makeRepo } from './helpers/git.ts'
 import { cksum } from '../lib/hash.ts'
@@ -12,15 +12,6 @@ import { probeHostPort } from '../lib/ports.ts'
 const DEV_UP = path.join(REPO_ROOT, 'scripts', 'dev-up-multi.ts')
 const PERSONAL = 'threads-agent-vitalii-se-c18b4c'
 
-const sandboxes: Sandbox[] = []
-async function sandbox(): Promise<Sandbox> {
-  const sb = await makeSandbox()
-  sandboxes.push(sb)
-  return sb
-}
-after(async () => {
-  await Promise.all(sandboxes.map((s) => s.cleanup()))
-})
 
 function devUp(sb: Sandbox, cwd: string, args: string[] = [], env: Record<string, string | undefined> = {}): Promise<RunResult> {
   return sb.run(DEV_UP, args, { cwd, env })
@@ -45,8 +36,8 @@ function json(r: RunResult) {
 /** Lines of stderr that carry the error (the ✗ line). */
 const errorLines = (r: RunResult) => r.stderr.split('\n').filter((l) => l.startsWith('✗'))
 
-test('personal and shared clusters get the names and (when free) the ports of the old script', async () => {
-  const sb = await sandbox()
+test('personal and shared clusters get the names and (when free) the ports of the old script', async (t) => {
+  const sb = await sandboxFor(t)
   const repo = await makeRepo(sb)
   const defaultKubeconfig = path.join(sb.home, '.kube', 'config')
   await fs.mkdir(path.dirname(defaultKubeconfig), { recursive: true })
@@ -88,8 +79,8 @@ test('personal and shared clusters get the names and (when free) the ports of th
   assert.ok(create.args.includes('--kubeconfig-update-default=false'))
 })
 
-test('human output ends with the summary and the export line', async () => {
-  const sb = await sandbox()
+test('human output ends with the summary and the export line', async (t) => {
+  const sb = await sandboxFor(t)
   const repo = await makeRepo(sb)
   const r = await devUp(sb, repo)
   assert.equal(r.code, 0, r.stderr)
@@ -99,8 +90,8 @@ test('human output ends with the summary and the export line', async () => {
   assert.ok(r.stdout.trimEnd().endsWith(`export KUBECONFIG="${kubeconfigFile(sb, PERSONAL)}"`), r.stdout)
 })
 
-test('two identities in one repo and one identity in two repos: distinct clusters, ports, kubeconfigs', async () => {
-  const sb = await sandbox()
+test('two identities in one repo and one identity in two repos: distinct clusters, ports, kubeconfigs', async (t) => {
+  const sb = await sandboxFor(t)
   const alice = await makeRepo(sb, { dir: 'alice/threads-agent', userName: 'Alice Smith', email: 'alice@example.com' })
   const bob = await makeRepo(sb, { dir: 'bob/threads-agent', userName: 'Bob Jones', email: 'bob@example.com' })
   const other = await makeRepo(sb, { dir: 'another', remote: 'git@github.com:vitamin33/another-project.git', userName: 'Alice Smith', email: 'alice@example.com' })
@@ -125,8 +116,8 @@ test('two identities in one repo and one identity in two repos: distinct cluster
   }
 })
 
-test('8 concurrent runs for 8 identities: 8 clusters, 16 distinct ports, 8 valid metadata files', async () => {
-  const sb = await sandbox()
+test('8 concurrent runs for 8 identities: 8 clusters, 16 distinct ports, 8 valid metadata files', async (t) => {
+  const sb = await sandboxFor(t)
   const repos = await Promise.all(
     Array.from({ length: 8 }, (_, i) => makeRepo(sb, { dir: `agent${i}/threads-agent`, userName: `Agent ${i}`, email: `agent${i}@example.com` })),
   )
@@ -142,8 +133,8 @@ test('8 concurrent runs for 8 identities: 8 clusters, 16 distinct ports, 8 valid
   assert.deepEqual(await fs.readdir(path.join(sb.home, '.config', 'threads-agent', 'reservations')), [], 'no reservation left')
 })
 
-test('rerun reuses, --force recreates with the same ports, a stopped cluster is started', async () => {
-  const sb = await sandbox()
+test('rerun reuses, --force recreates with the same ports, a stopped cluster is started', async (t) => {
+  const sb = await sandboxFor(t)
   const repo = await makeRepo(sb)
   const first = json(await devUp(sb, repo, ['--json']))
   const metaBefore = await fs.readFile(metaFile(sb, PERSONAL), 'utf8')
@@ -167,8 +158,8 @@ test('rerun reuses, --force recreates with the same ports, a stopped cluster is 
   assert.equal(sb.calls('k3d').filter((c) => c.args[1] === 'delete').length, 1)
 })
 
-test('an existing cluster without metadata is adopted with the ports k3d reports', async () => {
-  const sb = await sandbox()
+test('an existing cluster without metadata is adopted with the ports k3d reports', async (t) => {
+  const sb = await sandboxFor(t)
   const repo = await makeRepo(sb)
   const lb = await freePort()
   const api = await freePort()
@@ -180,8 +171,8 @@ test('an existing cluster without metadata is adopted with the ports k3d reports
   assert.deepEqual([meta.lb_port, meta.api_port], [lb, api])
 })
 
-test('--dry-run changes nothing and prints the plan; --json adds the spec fields', async () => {
-  const sb = await sandbox()
+test('--dry-run changes nothing and prints the plan; --json adds the spec fields', async (t) => {
+  const sb = await sandboxFor(t)
   const repo = await makeRepo(sb)
   const plan = json(await devUp(sb, repo, ['--dry-run', '--json', '--tag', 'v1.0.0']))
   assert.deepEqual(Object.keys(plan).sort(), ['action', 'api_port', 'developer', 'email', 'email_hash', 'k3d_args', 'kubeconfig', 'lb_port', 'metadata_file', 'name', 'repository', 'shared'].sort())
@@ -198,8 +189,8 @@ test('--dry-run changes nothing and prints the plan; --json adds the spec fields
   assert.equal(sb.calls('k3d').filter((c) => ['create', 'delete'].includes(c.args[1]!)).length, 0)
 })
 
-test('a port lost between probe and create is chosen again (bounded)', async () => {
-  const sb = await sandbox()
+test('a port lost between probe and create is chosen again (bounded)', async (t) => {
+  const sb = await sandboxFor(t)
   const repo = await makeRepo(sb)
   const r = await devUp(sb, repo, ['--json'], { K3D_SIM_FAIL_CREATES: '1' })
   const out = json(r)
@@ -209,7 +200,7 @@ test('a port lost between probe and create is chosen again (bounded)', async () 
   assert.notEqual(creates[0]!.args.join(' '), creates[1]!.args.join(' '))
   assert.ok(creates[1]!.args.includes(`${out.lb_port}:80@loadbalancer`))
 
-  const sb2 = await sandbox()
+  const sb2 = await sandboxFor(t)
   const repo2 = await makeRepo(sb2)
   const fail = await devUp(sb2, repo2, [], { K3D_SIM_FAIL_CREATES: '10' })
   assert.equal(fail.code, 1)
@@ -219,8 +210,8 @@ test('a port lost between probe and create is chosen again (bounded)', async () 
   assert.equal(await fs.pathExists(metaFile(sb2, PERSONAL)), false)
 })
 
-test('failures end with the right exit code, one line, and nothing stray', async () => {
-  const sb = await sandbox()
+test('failures end with the right exit code, one line, and nothing stray', async (t) => {
+  const sb = await sandboxFor(t)
   const repo = await makeRepo(sb)
   const cases: Array<[Record<string, string>, RegExp]> = [
     [{ K3D_SIM_CREATE_ERROR: 'failed to pull image rancher/k3s' }, /k3d cluster create failed: .*failed to pull image/],
@@ -240,8 +231,8 @@ test('failures end with the right exit code, one line, and nothing stray', async
   }
 })
 
-test('missing tools and identity stop the run with the fix (exit 1); bad flags print usage (exit 2)', async () => {
-  const sb = await sandbox()
+test('missing tools and identity stop the run with the fix (exit 1); bad flags print usage (exit 2)', async (t) => {
+  const sb = await sandboxFor(t)
   const noName = await makeRepo(sb, { dir: 'noname', userName: null })
   const r1 = await devUp(sb, noName)
   assert.equal(r1.code, 1)
@@ -265,8 +256,8 @@ test('missing tools and identity stop the run with the fix (exit 1); bad flags p
   assert.match(r5.stderr, /user.email is not set/)
 })
 
-test('images that exist locally are imported in one k3d call with the tag applied', async () => {
-  const sb = await sandbox()
+test('images that exist locally are imported in one k3d call with the tag applied', async (t) => {
+  const sb = await sandboxFor(t)
   const repo = await makeRepo(sb)
   const images = ['ghcr.io/threads-agent-stack/orchestrator:v1.0.0', 'ghcr.io/threads-agent-stack/fake-threads:v1.0.0', 'bitnami/postgresql:16']
   const r = await devUp(sb, repo, ['--tag', 'v1.0.0'], { K3D_SIM_IMAGES: [...images, 'ghcr.io/threads-agent-stack/orchestrator:local'].join(',') })
@@ -277,8 +268,8 @@ test('images that exist locally are imported in one k3d call with the tag applie
   assert.equal((r.stderr.match(/not found locally, skipping import/g) ?? []).length, 4)
 })
 
-test('Ctrl-C during create leaves no cluster, no metadata, no reservation', async () => {
-  const sb = await sandbox()
+test('Ctrl-C during create leaves no cluster, no metadata, no reservation', async (t) => {
+  const sb = await sandboxFor(t)
   const repo = await makeRepo(sb)
   const { spawn } = await import('node:child_process')
   const child = spawn(DEV_UP, [], { cwd: repo, env: { ...sb.env, K3D_SIM_CREATE_DELAY_MS: '4000' }, stdio: ['ignore', 'pipe', 'pipe'] })
@@ -296,8 +287,8 @@ test('Ctrl-C during create leaves no cluster, no metadata, no reservation', asyn
   assert.deepEqual((await fs.pathExists(reservations)) ? await fs.readdir(reservations) : [], [])
 })
 
-test('just recipes pass their words intact and name the cluster after the calling repository', async () => {
-  const sb = await sandbox()
+test('just recipes pass their words intact and name the cluster after the calling repository', async (t) => {
+  const sb = await sandboxFor(t)
   const repo = await makeRepo(sb)
   const just = path.join(REPO_ROOT, 'node_modules', '.bin', 'just')
   const justfile = path.join(REPO_ROOT, 'justfile')

@@ -1,12 +1,13 @@
 // The docs are tests: every `just ...` and `./scripts/...` command in the fenced shell blocks of
 // docs/multi-cluster.md and README.md runs, in order, against the simulator in scratch git
 // repositories; every line of a documented output block must still be printed.
-import { test, after } from 'node:test'
+import { test } from 'node:test'
+import type { TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import path from 'node:path'
 import fs from 'fs-extra'
-import { makeSandbox, REPO_ROOT } from './helpers/sandbox.ts'
-import type { Sandbox, RunResult } from './helpers/sandbox.ts'
+import { sandboxFor, REPO_ROOT } from './helpers/sandbox.ts'
+import type { RunResult } from './helpers/sandbox.ts'
 import { makeRepo } from './helpers/git.ts'
 
 interface Block {
@@ -49,15 +50,11 @@ export function words(line: string): string[] {
   return out
 }
 
-const sandboxes: Sandbox[] = []
-after(async () => Promise.all(sandboxes.map((s) => s.cleanup())))
-
 const JUST = path.join(REPO_ROOT, 'node_modules', '.bin', 'just')
 
-async function runDoc(file: string): Promise<number> {
+async function runDoc(file: string, t: TestContext): Promise<number> {
   const markdown = await fs.readFile(path.join(REPO_ROOT, file), 'utf8')
-  const sb = await makeSandbox()
-  sandboxes.push(sb)
+  const sb = await sandboxFor(t)
   let cwd = await makeRepo(sb, { dir: 'threads-agent', userName: 'Vitalii Serbyn', email: 'vitaliis@example.com' })
   let last: RunResult | null = null
   let lastCommand = ''
@@ -125,8 +122,8 @@ async function runDoc(file: string): Promise<number> {
 }
 
 for (const file of ['docs/multi-cluster.md', 'README.md']) {
-  test(`every command of ${file} runs and prints what the doc shows`, async () => {
-    const ran = await runDoc(file)
+  test(`every command of ${file} runs and prints what the doc shows`, async (t) => {
+    const ran = await runDoc(file, t)
     console.log(`# ${file}: ${ran} documented commands ran`)
     assert.ok(ran > 0, `${file} has no command to run`)
   })

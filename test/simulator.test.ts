@@ -8,14 +8,9 @@ import { existsSync } from 'node:fs'
 import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { YAML } from 'zx'
-import { BIN_DIR, REPO_ROOT, makeSandbox, type RunResult, type Sandbox } from './helpers/sandbox.ts'
+import { BIN_DIR, REPO_ROOT, sandboxFor, type RunResult, type Sandbox } from './helpers/sandbox.ts'
 
 // ---------------------------------------------------------------- helpers
-async function sandbox(t: TestContext): Promise<Sandbox> {
-  const sb = await makeSandbox()
-  t.after(() => sb.cleanup())
-  return sb
-}
 
 /** Distinct ports that are free right now (the OS picks them; never fixed numbers). */
 async function freePorts(n: number): Promise<number[]> {
@@ -107,7 +102,7 @@ const nodeNames = (r: RunResult) => r.stdout.trim().split('\n').slice(1).map((l)
 
 // ---------------------------------------------------------------- sandbox
 test('sandbox: simulator first on PATH, isolated HOME and state, call log parsed', async (t) => {
-  const sb = await sandbox(t)
+  const sb = await sandboxFor(t)
   assert.equal(BIN_DIR, path.join(REPO_ROOT, 'test', 'fixtures', 'bin'))
   assert.ok(sb.env.PATH?.startsWith(BIN_DIR + ':'))
   assert.equal(sb.env.HOME, sb.home)
@@ -134,7 +129,7 @@ test('sandbox: simulator first on PATH, isolated HOME and state, call log parsed
 
 // ---------------------------------------------------------------- k3d: parsing and names
 test('k3d version, plain and JSON', async (t) => {
-  const sb = await sandbox(t)
+  const sb = await sandboxFor(t)
   assert.equal(ok(await sb.run('k3d', ['version'])).stdout, 'k3d version v5.8.3\nk3s version v1.31.5-k3s1 (default)\n')
   assert.deepEqual(JSON.parse(ok(await sb.run('k3d', ['version', '-o', 'json'])).stdout), { k3d: 'v5.8.3', k3s: 'v1.31.5-k3s1' })
   const custom = ok(await sb.run('k3d', ['version'], { env: { K3D_SIM_VERSION: 'v5.7.0' } }))
@@ -142,7 +137,7 @@ test('k3d version, plain and JSON', async (t) => {
 })
 
 test('k3d cluster create rejects names k3d rejects, with its messages, and creates nothing', async (t) => {
-  const sb = await sandbox(t)
+  const sb = await sandboxFor(t)
   const rfc = (n: string) => `Invalid cluster name. name ${n} is not a valid hostname as per RFC 1123`
   failed(await sb.run('k3d', ['cluster', 'create', '../x']), rfc('../x'))
   failed(await sb.run('k3d', ['cluster', 'create', 'a_b']), rfc('a_b'))
@@ -162,7 +157,7 @@ test('k3d cluster create rejects names k3d rejects, with its messages, and creat
 })
 
 test('k3d flag parsing follows cobra: unknown flags, missing values, bad ints, bool syntax, subcommands', async (t) => {
-  const sb = await sandbox(t)
+  const sb = await sandboxFor(t)
   failed(await sb.run('k3d', ['cluster', 'create', 'x', '--xyz']), 'Error: unknown flag: --xyz')
   failed(await sb.run('k3d', ['cluster', 'create', 'x', '--servers']), 'Error: flag needs an argument: --servers')
   failed(await sb.run('k3d', ['cluster', 'create', 'x', '--servers', 'two']), 'Error: invalid argument "two" for "-s, --servers" flag: strconv.ParseInt')
@@ -185,7 +180,7 @@ test('k3d flag parsing follows cobra: unknown flags, missing values, bad ints, b
 })
 
 test('k3d cluster create: a taken name fails and leaves the existing cluster alone', async (t) => {
-  const sb = await sandbox(t)
+  const sb = await sandboxFor(t)
   const first = await create(sb, 'dup')
   ok(first.r)
   const again = await create(sb, 'dup')
@@ -197,7 +192,7 @@ test('k3d cluster create: a taken name fails and leaves the existing cluster alo
 
 // ---------------------------------------------------------------- ports
 test('a real listener on a host port makes create fail with port-allocated and roll back', async (t) => {
-  const sb = await sandbox(t)
+  const sb = await sandboxFor(t)
   const [busyLb, busyApi, busyLocal, api] = await freePorts(4)
   await listen('0.0.0.0', busyLb, t)
   await listen('0.0.0.0', busyApi, t)
@@ -218,7 +213,7 @@ test('a real listener on a host port makes create fail with port-allocated and r
 })
 
 test('running clusters never share a host port; a stopped one frees it and then cannot start', async (t) => {
-  const sb = await sandbox(t)
+  const sb = await sandboxFor(t)
   const [lb, api1, api2] = await freePorts(3)
   ok((await create(sb, 'one', { lb, api: api1 })).r)
   failed((await create(sb, 'two', { lb, api: api2 })).r, `Bind for 0.0.0.0:${lb} failed: port is already allocated`)
@@ -253,7 +248,7 @@ test('running clusters never share a host port; a stopped one frees it and then 
 })
 
 test('8 concurrent creates with distinct names and ports all succeed; racing for one port, exactly one wins', async (t) => {
-  const sb = await sandbox(t)
+  const sb = await sandboxFor(t)
   const ports = await freePorts(16)
   const results = await Promise.all(
     [...Array(8).keys()].map((i) => create(sb, `par-${i}`, { lb: ports[i], api: ports[8 + i] })),
@@ -276,7 +271,7 @@ test('8 concurrent creates with distinct names and ports all succeed; racing for
 })
 
 test('create holds no lock while it sleeps: list answers during K3D_SIM_CREATE_DELAY_MS', async (t) => {
-  const sb = await sandbox(t)
+  const sb = await sandboxFor(t)
   const slow = create(sb, 'slow', { env: { K3D_SIM_CREATE_DELAY_MS: '1500' } })
   await new Promise((r) => setTimeout(r, 400))
   const t0 = Date.now()
@@ -293,7 +288,7 @@ test('create holds no lock while it sleeps: list answers during K3D_SIM_CREATE_D
 
 // ---------------------------------------------------------------- kubeconfig
 test('default kubeconfig: updated and switched by default, untouched with --kubeconfig-update-default=false', async (t) => {
-  const sb = await sandbox(t)
+  const sb = await sandboxFor(t)
   const home = path.join(sb.home, '.kube', 'config')
   // absent stays absent
   ok((await create(sb, 'quiet')).r)
@@ -339,7 +334,7 @@ test('default kubeconfig: updated and switched by default, untouched with --kube
 })
 
 test('k3d kubeconfig get: the reference document, server host from --api-port or K3D_SIM_KUBECONFIG_HOST', async (t) => {
-  const sb = await sandbox(t)
+  const sb = await sandboxFor(t)
   const { api } = await create(sb, 'kc')
   const r = ok(await sb.run('k3d', ['kubeconfig', 'get', 'kc']))
   assert.ok(r.stdout.startsWith('---\napiVersion: v1\nclusters:\n- cluster:\n    certificate-authority-data: LS0t'))
@@ -367,7 +362,7 @@ test('k3d kubeconfig get: the reference document, server host from --api-port or
 
 // ---------------------------------------------------------------- list / delete
 test('k3d cluster list: JSON shape for running and stopped clusters, table, missing names', async (t) => {
-  const sb = await sandbox(t)
+  const sb = await sandboxFor(t)
   assert.equal(ok(await sb.run('k3d', ['cluster', 'list', '-o', 'json'])).stdout, '[]\n')
   const zed = await create(sb, 'zed')
   const alpha = await create(sb, 'alpha')
@@ -404,7 +399,7 @@ test('k3d cluster list: JSON shape for running and stopped clusters, table, miss
 })
 
 test('k3d cluster delete: missing is not an error; --all; kube state goes with the cluster', async (t) => {
-  const sb = await sandbox(t)
+  const sb = await sandboxFor(t)
   const r = ok(await sb.run('k3d', ['cluster', 'delete', 'ghost']))
   assert.match(r.stdout, /No nodes found for cluster 'ghost', nothing to delete\.\n.*No clusters found/s)
   ok((await create(sb, 'a1')).r)
@@ -420,7 +415,7 @@ test('k3d cluster delete: missing is not an error; --all; kube state goes with t
 
 // ---------------------------------------------------------------- images
 test('k3d image import: several images in one call; an absent image fails and imports nothing', async (t) => {
-  const sb = await sandbox(t)
+  const sb = await sandboxFor(t)
   await writeFile(path.join(sb.state, 'images'), 'threads-agent/orchestrator:local\nthreads-agent/persona:local\n# comment\n')
   ok((await create(sb, 'img')).r)
   const env = { K3D_SIM_IMAGES: 'nginx,redis:7' }
@@ -448,7 +443,7 @@ test('k3d image import: several images in one call; an absent image fails and im
 
 // ---------------------------------------------------------------- faults
 test('K3D_SIM_DOCKER_DOWN: docker and k3d fail like an unreachable daemon, k3d version still works', async (t) => {
-  const sb = await sandbox(t)
+  const sb = await sandboxFor(t)
   ok((await create(sb, 'up')).r)
   const kc = await kubeconfigFile(sb, 'up', path.join(sb.root, 'up.yaml'))
   const env = { K3D_SIM_DOCKER_DOWN: '1' }
@@ -469,7 +464,7 @@ test('K3D_SIM_DOCKER_DOWN: docker and k3d fail like an unreachable daemon, k3d v
 })
 
 test('K3D_SIM_FAIL_CREATES=N: the first N creates fail with port-allocated and roll back, then creates work', async (t) => {
-  const sb = await sandbox(t)
+  const sb = await sandboxFor(t)
   const env = { K3D_SIM_FAIL_CREATES: '2' }
   const first = await create(sb, 'flaky', { env })
   failed(first.r, `Bind for 0.0.0.0:${first.lb} failed: port is already allocated`, 'Failed to create cluster >>> Rolling Back',
@@ -485,7 +480,7 @@ test('K3D_SIM_FAIL_CREATES=N: the first N creates fail with port-allocated and r
 })
 
 test('K3D_SIM_CREATE_ERROR: every create fails with the text and leaves nothing', async (t) => {
-  const sb = await sandbox(t)
+  const sb = await sandboxFor(t)
   const r = await create(sb, 'err', { env: { K3D_SIM_CREATE_ERROR: 'no space left on device' } })
   failed(r.r, "Failed to create cluster 'err': no space left on device")
   assert.match(r.r.stderr, /^FATA\[\d{4}\] Failed to create cluster 'err': no space left on device$/m)
@@ -494,7 +489,7 @@ test('K3D_SIM_CREATE_ERROR: every create fails with the text and leaves nothing'
 
 // ---------------------------------------------------------------- kubectl
 test('kubectl chooses --kubeconfig, then $KUBECONFIG (merged, first wins), then ~/.kube/config; --context wins', async (t) => {
-  const sb = await sandbox(t)
+  const sb = await sandboxFor(t)
   ok((await create(sb, 'aa')).r)
   ok((await create(sb, 'bb')).r)
   const homeCfg = await kubeconfigFile(sb, 'aa', path.join(sb.home, '.kube', 'config'))
@@ -526,7 +521,7 @@ test('kubectl chooses --kubeconfig, then $KUBECONFIG (merged, first wins), then 
 })
 
 test('kubectl reaches running clusters only: readyz, stopped, absent, host.docker.internal, K3D_SIM_READYZ_FAILS', async (t) => {
-  const sb = await sandbox(t)
+  const sb = await sandboxFor(t)
   const { api } = await create(sb, 'rdy')
   const kc = await kubeconfigFile(sb, 'rdy', path.join(sb.root, 'rdy.yaml'))
   const r = ok(await sb.run('kubectl', ['--kubeconfig', kc, '--request-timeout=2s', 'get', '--raw=/readyz']))
@@ -554,7 +549,7 @@ test('kubectl reaches running clusters only: readyz, stopped, absent, host.docke
 })
 
 test('kubectl rejects unknown flags and verbs; K3D_SIM_KUBECTL_FAIL fails one verb', async (t) => {
-  const sb = await sandbox(t)
+  const sb = await sandboxFor(t)
   ok((await create(sb, 'flags')).r)
   const kc = await kubeconfigFile(sb, 'flags', path.join(sb.root, 'f.yaml'))
   const r = failed(await sb.run('kubectl', ['--kubeconfig', kc, 'get', 'nodes', '--xyz']), 'error: unknown flag: --xyz')
@@ -579,7 +574,7 @@ test('kubectl rejects unknown flags and verbs; K3D_SIM_KUBECTL_FAIL fails one ve
 })
 
 test('kubectl label nodes --all: validation, --overwrite, results visible in get nodes', async (t) => {
-  const sb = await sandbox(t)
+  const sb = await sandboxFor(t)
   ok((await create(sb, 'lbl')).r)
   const kc = await kubeconfigFile(sb, 'lbl', path.join(sb.root, 'l.yaml'))
   const k = (...args: string[]) => sb.run('kubectl', ['--kubeconfig', kc, ...args])
@@ -606,7 +601,7 @@ test('kubectl label nodes --all: validation, --overwrite, results visible in get
 })
 
 test('kubectl configmap: dry-run needs no server, apply is idempotent, create fails on an existing one', async (t) => {
-  const sb = await sandbox(t)
+  const sb = await sandboxFor(t)
   // dry-run works with no kubeconfig and no cluster
   const dry = ok(await sb.run('kubectl', ['create', 'configmap', 'cluster-info', '--from-literal=cluster-name=demo',
     '--from-literal=created-at=2025-01-01T00:00:00Z', '--from-literal=developer=vitalii-se', '-n', 'default', '--dry-run=client', '-o', 'yaml']))

@@ -124,3 +124,10 @@ export async function makeSandbox(): Promise<Sandbox> {
 
   return { root, home, state, env, run, calls, cleanup }
 }
+
+/** A sandbox that is removed when test T ends. */
+export async function sandboxFor(t: { after(fn: () => unknown): void }): Promise<Sandbox> {
+  const sb = await makeSandbox()
+  t.after(() => sb.cleanup())
+  return sb
+}
