@@ -52,3 +52,13 @@ test('mcpServer and null deploy are accepted', () => {
   assert.deepEqual(c.mcpServer, { command: 'node', args: ['server.js'] })
   assert.equal(c.deploy, null)
 })
+
+test('colour: only on a TTY, NO_COLOR turns it off, FORCE_COLOR on (but not "0")', async () => {
+  const { colorEnabled } = await import('../lib/output.ts')
+  assert.equal(colorEnabled({}, true), true)
+  assert.equal(colorEnabled({}, false), false)
+  assert.equal(colorEnabled({ NO_COLOR: '1' }, true), false)
+  assert.equal(colorEnabled({ FORCE_COLOR: '1' }, false), true)
+  assert.equal(colorEnabled({ FORCE_COLOR: '0' }, true), false)
+  assert.equal(colorEnabled({ FORCE_COLOR: '1', NO_COLOR: '1' }, false), true)
+})
