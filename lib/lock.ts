@@ -1,4 +1,5 @@
 import path from 'node:path'
+import crypto from 'node:crypto'
 import fs from 'node:fs/promises'
 import { ensurePrivateDir, readIfExists, writeFileAtomic } from './fsutil.ts'
 import { OperationError } from './errors.ts'
@@ -16,6 +17,23 @@ export function processAlive(pid: number): boolean {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/**
+ * Moves a dead owner's lock out of the way. A rename has one winner, and the pid inside the
+ * moved directory tells whether a live process relocked it since we judged it dead: then it
+ * goes back.
+ */
+async function takeOver(lockDir: string, deadPid: number): Promise<void> {
+  const grave = `${lockDir}.stale.${process.pid}.${crypto.randomBytes(3).toString('hex')}`
+  try {
+    await fs.rename(lockDir, grave)
+  } catch {
+    return // another waiter took it over first
+  }
+  const found = Number((await readIfExists(path.join(grave, 'pid')))?.trim())
+  if (found !== deadPid && processAlive(found)) await fs.rename(grave, lockDir).catch(() => undefined)
+  else await fs.rm(grave, { recursive: true, force: true })
+}
 
 /**
  * Inter-process mutex: a directory created with mkdir (atomic on every local file system)
@@ -38,7 +56,7 @@ export async function withLock<T>(lockDir: string, fn: () => Promise<T>, timeout
       // No pid yet: the owner is between mkdir and write; give it a moment before judging.
       const orphaned = Number.isNaN(pid) || pid === 0 ? !!stat && Date.now() - stat.mtimeMs > 2000 : !processAlive(pid)
       if (orphaned) {
-        await fs.rm(lockDir, { recursive: true, force: true })
+        await takeOver(lockDir, pid)
         continue
       }
       if (Date.now() > deadline) {
