@@ -203,7 +203,11 @@ export async function bootstrap(opts: BootstrapOptions, deps: BootstrapDeps): Pr
 
   let clusterMayExist = false
   const rollback = async () => {
-    if (clusterMayExist) await k3d.delete(name).catch(() => undefined)
+    if (clusterMayExist) {
+      await k3d.delete(name).catch(() => undefined)
+      // Ctrl-C can land just after the metadata was written: it goes with the cluster.
+      await registry.remove(name).catch(() => undefined)
+    }
     await removeIfExists(kubeconfig).catch(() => undefined)
     await reservations.release(name)
   }
