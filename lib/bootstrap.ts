@@ -13,12 +13,13 @@ import { Docker } from './docker.ts'
 import { Registry, timestamp, MetaFormatError } from './registry.ts'
 import type { ClusterMeta } from './registry.ts'
 import { Reservations, withLock } from './lock.ts'
+import type { Reservation } from './lock.ts'
 import { takenPorts } from './clusters.ts'
 import { choosePorts, probeHostPort } from './ports.ts'
 import type { PortPlan, PortProbe } from './ports.ts'
 import { kubeconfigPath } from './paths.ts'
 import type { Paths } from './paths.ts'
-import { rewriteKubeconfig, writeKubeconfig } from './kubeconfig.ts'
+import { exportLine, rewriteKubeconfig, writeKubeconfig } from './kubeconfig.ts'
 import { removeIfExists } from './fsutil.ts'
 import type { Output } from './output.ts'
 import type { Runner } from './proc.ts'
@@ -133,6 +134,8 @@ export async function bootstrap(opts: BootstrapOptions, deps: BootstrapDeps): Pr
   if (!identity.emailConfigured) out.warn('git user.email is not set; using unknown@example.com (git config user.email you@example.com)')
   const name = opts.name ?? nameFor(identity, opts.share)
   const config = await loadConfig(identity.topLevel, deps.env)
+  const readyTimeout = Number(deps.env.READY_TIMEOUT ?? 60)
+  if (!(readyTimeout > 0)) throw new UsageError(`READY_TIMEOUT must be a number of seconds above 0, got ${JSON.stringify(deps.env.READY_TIMEOUT)}`)
 
   out.log(`Using ${opts.share ? 'shared' : 'personal'} cluster mode: ${name}`)
   out.log(`Repository: ${identity.repository}`)
@@ -143,9 +146,8 @@ export async function bootstrap(opts: BootstrapOptions, deps: BootstrapDeps): Pr
   const reservations = new Reservations(paths.reservationsDir)
   const probe = deps.probe ?? probeHostPort
 
-  const choose = async (existing: K3dCluster | undefined, clusters: readonly K3dCluster[], avoid: ReadonlySet<number>) => {
+  const choose = async (existing: K3dCluster | undefined, clusters: readonly K3dCluster[], avoid: ReadonlySet<number>, live: Reservation[]) => {
     const { metas } = await registry.list()
-    const live = await reservations.live()
     const taken = takenPorts(
       clusters.filter((c) => c.name !== name),
       metas.filter((m) => m.name !== name),
@@ -162,12 +164,17 @@ export async function bootstrap(opts: BootstrapOptions, deps: BootstrapDeps): Pr
     return plan
   }
 
-  const decision: Decision = await withLock(paths.lockDir, async () => {
-    const clusters = await k3d.list()
+  const decide = async (): Promise<Decision> => {
+    const [clusters, live] = await Promise.all([k3d.list(), reservations.live({ prune: !opts.dryRun })])
+    // Another run (an agent with the same identity) is creating this very cluster right now.
+    const busy = live.find((r) => r.name === name && r.pid !== process.pid)
+    if (busy) throw new OperationError(`cluster '${name}' is being created by another run (pid ${busy.pid})`, 'wait for it to finish, then run this again to reuse the cluster')
     const existing = clusters.find((c) => c.name === name)
     if (existing && !opts.force) return { action: 'reuse', existing }
-    return { action: existing ? 'recreate' : 'create', existing, plan: await choose(existing, clusters, new Set()) }
-  })
+    return { action: existing ? 'recreate' : 'create', existing, plan: await choose(existing, clusters, new Set(), live) }
+  }
+  // A dry run takes no lock: it must not create a file, not even the lock directory.
+  const decision = opts.dryRun ? await decide() : await withLock(paths.lockDir, decide)
 
   const kubeconfig = kubeconfigPath(paths, name)
   const base = {
@@ -202,13 +209,14 @@ export async function bootstrap(opts: BootstrapOptions, deps: BootstrapDeps): Pr
   if (opts.dryRun) return planned
 
   let clusterMayExist = false
+  let wroteKubeconfig = false
   const rollback = async () => {
     if (clusterMayExist) {
-      await k3d.delete(name).catch(() => undefined)
       // Ctrl-C can land just after the metadata was written: it goes with the cluster.
       await registry.remove(name).catch(() => undefined)
+      await k3d.delete(name, kubeconfig).catch(() => undefined)
     }
-    await removeIfExists(kubeconfig).catch(() => undefined)
+    if (wroteKubeconfig) await removeIfExists(kubeconfig).catch(() => undefined)
     await reservations.release(name)
   }
   const unregister = onInterrupt(rollback)
@@ -217,8 +225,8 @@ export async function bootstrap(opts: BootstrapOptions, deps: BootstrapDeps): Pr
     if (decision.action === 'recreate') {
       step = 'k3d cluster delete'
       out.warn(`Cluster '${name}' exists, forcing recreation...`)
-      await out.step(`Deleting cluster '${name}'`, () => k3d.delete(name))
-      await registry.remove(name)
+      await registry.remove(name) // first: no metadata may outlive its cluster, even on Ctrl-C
+      await out.step(`Deleting cluster '${name}'`, () => k3d.delete(name, kubeconfig))
     }
     const avoid = new Set<number>()
     for (let attempt = 0; ; attempt++) {
@@ -230,19 +238,26 @@ export async function bootstrap(opts: BootstrapOptions, deps: BootstrapDeps): Pr
         await out.step(`Creating k3d cluster '${name}'`, () => k3d.create(argsFor(plan)))
         break
       } catch (err) {
-        // k3d rolled its own attempt back; the name may belong to someone else now.
-        clusterMayExist = false
+        // k3d rolls back a port clash itself, and a name clash means the cluster is someone
+        // else's: neither is ours to delete. Anything else (killed by Ctrl-C too) may have
+        // left parts behind, so the rollback deletes them.
+        const clash = err instanceof K3dError && (err.portAllocated || err.nameTaken)
+        if (clash) clusterMayExist = false
         if (!(err instanceof K3dError && err.portAllocated) || attempt >= PORT_RETRIES) throw err
         avoid.add(plan.lbPort).add(plan.apiPort)
         out.warn(`a port was taken between the check and the create (${(err as K3dError).message.replace(/^.*?: /, '')}); choosing again`)
-        plan = await withLock(paths.lockDir, async () => choose(undefined, await k3d.list(), avoid))
+        plan = await withLock(paths.lockDir, async () => {
+          const [clusters, live] = await Promise.all([k3d.list(), reservations.live()])
+          return choose(undefined, clusters, avoid, live)
+        })
       }
     }
     step = 'kubeconfig'
+    wroteKubeconfig = true
     await writeKubeconfig(kubeconfig, rewriteKubeconfig(await k3d.kubeconfig(name), name, plan.apiPort))
     step = 'readiness wait'
     const kubectl = new Kubectl(kubeconfig, runner)
-    await out.step('Waiting for the cluster to be ready', () => waitReady(kubectl, Number(deps.env.READY_TIMEOUT ?? 60)))
+    await out.step('Waiting for the cluster to be ready', () => waitReady(kubectl, readyTimeout))
     step = 'node labels'
     const createdAt = timestamp()
     await kubectl.labelAllNodes({
@@ -375,7 +390,7 @@ export function printSummary(out: Output, r: BootstrapResult, headline: string):
   out.line(`  API Server: https://localhost:${r.api_port}`)
   out.line()
   out.line('🔑 Kubeconfig:')
-  out.line(`  ${c.bold(`export KUBECONFIG="${r.kubeconfig}"`)}`)
+  out.line(`  ${c.bold(exportLine(r.kubeconfig))}`)
 }
 
 /** The plan of --dry-run in words. */

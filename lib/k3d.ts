@@ -23,7 +23,6 @@ export interface CreateSpec {
   lbPort: number
   apiPort: number
   k3sArgs: readonly string[]
-  image?: string
 }
 
 export const MIN_K3D_MAJOR = 5
@@ -108,7 +107,6 @@ export function createArgs(spec: CreateSpec): string[] {
   const args = ['cluster', 'create', spec.name, '--servers', String(spec.servers), '--agents', String(spec.agents)]
   args.push('-p', `${spec.lbPort}:80@loadbalancer`, '--api-port', String(spec.apiPort))
   for (const a of spec.k3sArgs) args.push('--k3s-arg', a)
-  if (spec.image) args.push('--image', spec.image)
   args.push('--wait', '--kubeconfig-update-default=false')
   return args
 }
@@ -129,6 +127,9 @@ export class K3dError extends OperationError {
     const cause = errorLine(result)
     super(`${action} failed: ${cause}`, DOCKER_DOWN.test(cause) ? 'start Docker (Docker Desktop, colima or dockerd) and retry' : undefined)
   }
+  get nameTaken(): boolean {
+    return /because a cluster with that name already exists/i.test(this.result.stderr + this.result.stdout)
+  }
   get portAllocated(): boolean {
     return /port is already allocated|address already in use/i.test(this.result.stderr + this.result.stdout)
   }
@@ -138,8 +139,8 @@ export class K3dError extends OperationError {
 export class K3d {
   constructor(private readonly run: Runner = realRun) {}
 
-  private async call(action: string, args: string[], input?: string): Promise<RunResult> {
-    const result = await this.run('k3d', args, { input })
+  private async call(action: string, args: string[], input?: string, env?: Record<string, string>): Promise<RunResult> {
+    const result = await this.run('k3d', args, { input, env })
     if (result.code === 127) throw new OperationError('k3d is not installed (not on PATH)', 'install k3d v5+: https://k3d.io')
     if (result.code !== 0) throw new K3dError(action, result)
     return result
@@ -160,8 +161,13 @@ export class K3d {
     return this.call('k3d cluster create', args)
   }
 
-  async delete(name: string): Promise<void> {
-    await this.call(`k3d cluster delete ${name}`, deleteArgs(name))
+  /**
+   * k3d delete re-writes the default kubeconfig ($KUBECONFIG's first file, else ~/.kube/config)
+   * even when it never held the cluster; pointing KUBECONFIG at the cluster's own file (ours,
+   * about to be removed or rewritten) keeps every other kubeconfig untouched.
+   */
+  async delete(name: string, ownKubeconfig: string): Promise<void> {
+    await this.call(`k3d cluster delete ${name}`, deleteArgs(name), undefined, { KUBECONFIG: ownKubeconfig })
   }
 
   async start(name: string): Promise<void> {
@@ -177,7 +183,6 @@ export class K3d {
   }
 
   async importImages(images: readonly string[], name: string): Promise<void> {
-    if (images.length === 0) return
     await this.call('k3d image import', imageImportArgs(images, name))
   }
 }

@@ -90,3 +90,8 @@ export function clusterOfContext(context: string | null): string | null {
 export async function writeKubeconfig(file: string, text: string): Promise<void> {
   await writeFileAtomic(file, text, 0o600)
 }
+
+/** A line a POSIX shell can eval: the path double-quoted with its specials escaped. */
+export function exportLine(file: string): string {
+  return `export KUBECONFIG="${file.replace(/[\\"$`]/g, '\\$&')}"`
+}

@@ -88,8 +88,8 @@ export class Reservations {
     return path.join(this.dir, `${name}.json`)
   }
 
-  /** Live reservations; those of dead processes are removed on the way. */
-  async live(): Promise<Reservation[]> {
+  /** Live reservations; those of dead processes are removed on the way (unless PRUNE is false). */
+  async live({ prune = true } = {}): Promise<Reservation[]> {
     const entries = await fs.readdir(this.dir).catch(() => [] as string[])
     const out: Reservation[] = []
     for (const entry of entries.filter((e) => e.endsWith('.json'))) {
@@ -101,7 +101,7 @@ export class Reservations {
         r = null
       }
       if (r && processAlive(r.pid)) out.push(r)
-      else await fs.rm(file, { force: true })
+      else if (prune) await fs.rm(file, { force: true })
     }
     return out
   }

@@ -1,6 +1,7 @@
 import { ArgumentError, describeError, EXIT } from './errors.ts'
 import { chalk } from 'zx/core'
 import { stopChildren } from './proc.ts'
+import { colorEnabled } from './output.ts'
 
 export type Cleanup = () => Promise<void>
 const cleanups = new Set<Cleanup>()
@@ -27,6 +28,7 @@ export async function runMain(main: () => Promise<number | void>, usage?: string
   }
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
+  if (!colorEnabled(process.env, !!process.stderr.isTTY)) chalk.level = 0
   try {
     process.exitCode = (await main()) ?? EXIT.OK
   } catch (err) {

@@ -36,7 +36,3 @@ export function paths(home: string = os.homedir()): Paths {
 export function kubeconfigPath(p: Paths, name: string): string {
   return path.join(p.kubeDir, `config-${name}`)
 }
-
-export function metaPath(p: Paths, name: string): string {
-  return path.join(p.metaDir, `${name}.json`)
-}

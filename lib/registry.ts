@@ -60,8 +60,11 @@ export function parseMeta(text: string, fileName: string): ClusterMeta {
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new MetaFormatError('not a JSON object')
   const o = data as Record<string, unknown>
-  const name = asString(o.name, 'name') || path.basename(fileName, '.json')
+  const fileStem = path.basename(fileName, '.json')
+  const name = asString(o.name, 'name') || fileStem
   if (k3dNameProblem(name)) throw new MetaFormatError(`name ${JSON.stringify(name)} is not a valid cluster name`)
+  // Files are found by name (NAME.json): one that names another cluster could never be removed.
+  if (name !== fileStem) throw new MetaFormatError(`name ${JSON.stringify(name)} does not match the file name`)
   const shared = o.shared === true || o.shared === 'true'
   if (!(shared || o.shared === false || o.shared === 'false' || o.shared === undefined)) {
     throw new MetaFormatError('shared is not true or false')

@@ -33,7 +33,8 @@ test('just dev-start-multi (and share): cluster, deploy with its KUBECONFIG, .mc
   assert.equal(mcp.extra, true)
   assert.deepEqual(mcp.mcpServers.kubernetes, { command: 'npx', args: ['-y', 'mcp-server-kubernetes'], env: { KUBECONFIG: kubeconfigOf(sb, PERSONAL) } })
 
-  const shared = await just(sb, repo, ['dev-start-multi', 'share'])
+  // A shell still pointed at the personal cluster: the shared one must get .mcp.json all the same.
+  const shared = await just(sb, repo, ['dev-start-multi', 'share'], { KUBECONFIG: kubeconfigOf(sb, PERSONAL) })
   assert.equal(shared.code, 0, shared.stderr)
   assert.match(shared.stdout, /✓ Ready: threads-agent$/m)
   mcp = await fs.readJson(path.join(repo, '.mcp.json'))

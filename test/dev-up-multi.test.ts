@@ -184,7 +184,7 @@ test('--dry-run changes nothing and prints the plan; --json adds the spec fields
   assert.equal(human.code, 0)
   assert.match(human.stdout, /Dry run: would create cluster/)
   assert.equal((await clusters(sb)).length, 0)
-  assert.equal(await fs.pathExists(path.join(sb.home, '.config', 'threads-agent', 'clusters')), false)
+  assert.equal(await fs.pathExists(path.join(sb.home, '.config')), false, 'a dry run creates no file, not even the lock')
   assert.equal(await fs.pathExists(path.join(sb.home, '.kube')), false)
   assert.equal(sb.calls('k3d').filter((c) => ['create', 'delete'].includes(c.args[1]!)).length, 0)
 })
@@ -319,3 +319,45 @@ function freePort(): Promise<number> {
     })
   })
 }
+
+test('Ctrl-C in a terminal (SIGINT to the whole process group) during create leaves no cluster', async (t) => {
+  const sb = await sandboxFor(t)
+  const repo = await makeRepo(sb)
+  const { spawn } = await import('node:child_process')
+  const child = spawn(DEV_UP, [], { cwd: repo, env: { ...sb.env, K3D_SIM_CREATE_DELAY_MS: '4000' }, stdio: 'ignore', detached: true })
+  for (let i = 0; i < 100 && !sb.calls('k3d').some((c) => c.args[1] === 'create'); i++) await new Promise((r) => setTimeout(r, 50))
+  process.kill(-child.pid!, 'SIGINT')
+  await new Promise((r) => child.on('exit', r))
+  assert.deepEqual((await clusters(sb)).map((c) => c.name), [])
+  assert.equal(await fs.pathExists(metaFile(sb, PERSONAL)), false)
+})
+
+test('the same identity bootstrapping twice at once: one creates, the other never half-reuses', async (t) => {
+  const sb = await sandboxFor(t)
+  const repo = await makeRepo(sb)
+  const env = { K3D_SIM_CREATE_DELAY_MS: '1500' }
+  const [a, b] = await Promise.all([devUp(sb, repo, [], env), devUp(sb, repo, [], env)])
+  assert.equal(sb.calls('k3d').filter((c) => c.args[1] === 'create').length, 1)
+  for (const r of [a, b]) {
+    assert.doesNotMatch(r.stdout + r.stderr, /Starting stopped cluster|Adopted/)
+    if (r.code !== 0) assert.match(errorLines(r)[0]!, /is being created by another run \(pid \d+\)/)
+  }
+  assert.ok([a, b].some((r) => r.code === 0))
+})
+
+test('--force and delete leave a default kubeconfig that names the cluster byte-identical; bad READY_TIMEOUT is exit 2', async (t) => {
+  const sb = await sandboxFor(t)
+  const repo = await makeRepo(sb)
+  json(await devUp(sb, repo, ['--json']))
+  // The user merged the cluster into their own kubeconfig (k3d kubeconfig merge): k3d delete would rewrite it.
+  const mine = path.join(sb.root, 'mine.yaml')
+  await fs.copy(kubeconfigFile(sb, PERSONAL), mine)
+  const before = await fs.readFile(mine)
+  assert.equal(json(await devUp(sb, repo, ['--force', '--json'], { KUBECONFIG: mine })).action, 'recreate')
+  const del = await sb.run(path.join(REPO_ROOT, 'scripts', 'cluster-manager.ts'), ['delete', PERSONAL, '--yes'], { cwd: repo, env: { KUBECONFIG: mine } })
+  assert.equal(del.code, 0, del.stderr)
+  assert.deepEqual(await fs.readFile(mine), before)
+  const bad = await devUp(sb, repo, [], { READY_TIMEOUT: 'abc' })
+  assert.equal(bad.code, 2)
+  assert.match(errorLines(bad)[0]!, /READY_TIMEOUT must be a number/)
+})

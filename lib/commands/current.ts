@@ -16,10 +16,8 @@ function unknownView(name: string): ClusterView {
   }
 }
 
-/** `current`: cheap by design (no kubectl); k3d is asked while the files are read. */
+/** `current`: cheap by design (no kubectl; k3d only when there is a current cluster). */
 export async function run(ctx: Context, op: OperationOf<'current'>): Promise<void> {
-  const listing = ctx.k3d.list()
-  listing.catch(() => undefined) // awaited below only when there is a current cluster
   const current = await resolveCurrent(ctx.paths, ctx.env)
   if (!current) {
     if (op.json) return ctx.out.json(null)
@@ -28,7 +26,7 @@ export async function run(ctx: Context, op: OperationOf<'current'>): Promise<voi
     return
   }
   const file = kubeconfigPath(ctx.paths, current.name)
-  const [clusters, meta, hasFile] = await Promise.all([listing, readMeta(ctx, current.name), fileExists(file)])
+  const [clusters, meta, hasFile] = await Promise.all([ctx.k3d.list(), readMeta(ctx, current.name), fileExists(file)])
   const cluster = clusters.find((c) => c.name === current.name)
   const view = clusterViews(cluster ? [cluster] : [], meta ? [meta] : [], current.name)[0] ?? unknownView(current.name)
   if (op.json) return ctx.out.json(view)

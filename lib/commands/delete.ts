@@ -31,7 +31,7 @@ export async function run(ctx: Context, op: OperationOf<'delete'>): Promise<numb
     ctx.out.line('Cancelled')
     return
   }
-  if (inK3d) await ctx.out.step(`Deleting k3d cluster '${name}'`, () => ctx.k3d.delete(name))
+  if (inK3d) await ctx.out.step(`Deleting k3d cluster '${name}'`, () => ctx.k3d.delete(name, kubeFile))
   if (await ctx.registry.remove(name)) ctx.out.line(`Removed metadata ${metaFile}`)
   if (await removeIfExists(kubeFile)) ctx.out.line(`Removed kubeconfig ${kubeFile}`)
   await forgetCluster(ctx.paths, name)

@@ -1,5 +1,6 @@
 import type { ClusterView } from '../clusters.ts'
 import type { Output } from '../output.ts'
+export { exportLine } from '../kubeconfig.ts'
 
 type Colors = Output['c']
 
@@ -50,10 +51,6 @@ export function infoBlock(v: ClusterView, c: Colors, extra: Array<[string, strin
   return [first!, ...[...rest, ...more].map((l) => `  ${l}`)]
 }
 
-/** A line a POSIX shell can eval: the path double-quoted with its specials escaped. */
-export function exportLine(file: string): string {
-  return `export KUBECONFIG="${file.replace(/[\\"$`]/g, '\\$&')}"`
-}
 
 /** The Kubeconfig line of `info` and `current`: our file, or how to get it. */
 export function kubeconfigLine(v: ClusterView, file: string, exists: boolean): [string, string] | null {

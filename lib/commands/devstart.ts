@@ -7,6 +7,7 @@ import { readGitFacts } from '../identity.ts'
 import type { OperationOf } from './args.ts'
 import type { Context } from './context.ts'
 import { setupMcp } from './mcp.ts'
+import { exportLine } from '../kubeconfig.ts'
 
 /** Runs the configured deploy command through sh, output streamed, KUBECONFIG set to the new cluster. */
 function deploy(command: string, cwd: string, env: NodeJS.ProcessEnv): Promise<number> {
@@ -40,11 +41,11 @@ export async function run(ctx: Context, op: OperationOf<'dev-start'>): Promise<v
     ctx.out.log('No deploy command configured ("deploy" in multi-cluster.config.json); skipping deploy')
   }
 
-  const mcp = await setupMcp(ctx, cwd)
+  const mcp = await setupMcp(ctx, cwd, result.name)
   ctx.out.log(`${mcp.file}: kubernetes server ${mcp.changed ? 'now uses' : 'already uses'} this cluster`)
   ctx.out.line()
   ctx.out.success(`Ready: ${result.name}`)
   ctx.out.line(`  LoadBalancer: http://localhost:${result.lb_port}`)
   ctx.out.line(`  API Server: https://localhost:${result.api_port}`)
-  ctx.out.line(`  export KUBECONFIG="${result.kubeconfig}"`)
+  ctx.out.line(`  ${exportLine(result.kubeconfig)}`)
 }

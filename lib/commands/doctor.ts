@@ -2,6 +2,7 @@ import { which } from 'zx/core'
 import path from 'node:path'
 import { takenPorts } from '../clusters.ts'
 import { loadConfig } from '../config.ts'
+import type { ProjectConfig } from '../config.ts'
 import { CliError } from '../errors.ts'
 import { readGitFacts } from '../identity.ts'
 import type { K3dCluster } from '../k3d.ts'
@@ -28,10 +29,15 @@ async function checkJust(): Promise<Check> {
     : { name: 'just', ok: false, detail: 'not found', fix: 'npm ci (installs rust-just; then use npx just ...)', required: false }
 }
 
-async function checkPorts(ctx: Context, clusters: K3dCluster[] | null, cwd: string): Promise<Check> {
-  const top = await readGitFacts(cwd).then((f) => f.topLevel, () => cwd)
-  const config = await loadConfig(top, ctx.env)
-  const [{ metas }, live] = await Promise.all([ctx.registry.list(), new Reservations(ctx.paths.reservationsDir).live()])
+async function checkPorts(ctx: Context, clusters: K3dCluster[] | null, top: string): Promise<Check> {
+  let config: ProjectConfig
+  try {
+    config = await loadConfig(top, ctx.env)
+  } catch (err) {
+    if (!(err instanceof CliError)) throw err
+    return { name: 'config', ok: false, detail: err.message, fix: 'fix the file or the range variable', required: true }
+  }
+  const [{ metas }, live] = await Promise.all([ctx.registry.list(), new Reservations(ctx.paths.reservationsDir).live({ prune: false })])
   const taken = takenPorts(clusters ?? [], metas, live)
   const ranges = [
     ['load balancer', config.lbPortRange, 'LB_PORT_RANGE'],
@@ -59,7 +65,8 @@ export async function run(ctx: Context, _op: OperationOf<'doctor'>): Promise<num
     checkJust(),
   ])
   const clusters = docker.ok && k3d.ok ? await ctx.k3d.list().catch(() => null) : null
-  const checks = [docker, k3d, kubectl, checkGitIdentity(git), just, await checkPorts(ctx, clusters, cwd)]
+  const top = git instanceof CliError ? cwd : git.topLevel
+  const checks = [docker, k3d, kubectl, checkGitIdentity(git), just, await checkPorts(ctx, clusters, top)]
   const c = ctx.out.c
   for (const check of checks) {
     const mark = check.ok ? c.green('✓') : check.required ? c.red('✗') : c.yellow('!')

@@ -1,4 +1,5 @@
 import path from 'node:path'
+import fs from 'node:fs/promises'
 import { loadConfig } from '../config.ts'
 import { resolveCurrent } from '../current.ts'
 import { OperationError } from '../errors.ts'
@@ -27,14 +28,17 @@ export function mergeMcp(doc: Json, server: { command: string; args: string[] },
   }
 }
 
-/** Writes or merges .mcp.json at the root of the repository holding CWD. */
-export async function setupMcp(ctx: Context, cwd: string): Promise<{ file: string; changed: boolean; kubeconfig: string }> {
+/**
+ * Writes or merges .mcp.json at the root of the repository holding CWD, for cluster NAME
+ * (default: the current cluster).
+ */
+export async function setupMcp(ctx: Context, cwd: string, name?: string): Promise<{ file: string; changed: boolean; kubeconfig: string }> {
   const { topLevel } = await readGitFacts(cwd)
-  const current = await resolveCurrent(ctx.paths, ctx.env)
-  if (!current) throw new OperationError('no current cluster for the MCP server', 'run just cluster-switch NAME (or just bootstrap-multi) first')
-  const kubeconfig = kubeconfigPath(ctx.paths, current.name)
+  const cluster = name ?? (await resolveCurrent(ctx.paths, ctx.env))?.name
+  if (!cluster) throw new OperationError('no current cluster for the MCP server', 'run just cluster-switch NAME (or just bootstrap-multi) first')
+  const kubeconfig = kubeconfigPath(ctx.paths, cluster)
   if ((await readIfExists(kubeconfig)) === null) {
-    throw new OperationError(`the kubeconfig of '${current.name}' is missing (${kubeconfig})`, `run just cluster-switch ${current.name}`)
+    throw new OperationError(`the kubeconfig of '${cluster}' is missing (${kubeconfig})`, `run just cluster-switch ${cluster}`)
   }
   const config = await loadConfig(topLevel, ctx.env)
   const file = path.join(topLevel, MCP_FILE)
@@ -52,7 +56,10 @@ export async function setupMcp(ctx: Context, cwd: string): Promise<{ file: strin
   }
   const after = `${JSON.stringify(mergeMcp(doc, config.mcpServer, kubeconfig), null, 2)}\n`
   if (before !== null && JSON.stringify(JSON.parse(before)) === JSON.stringify(JSON.parse(after))) return { file, changed: false, kubeconfig }
-  await writeFileAtomic(file, after, 0o644, false)
+  // A file that is there keeps its mode (it may hold other servers' tokens) and its symlink.
+  const target = before === null ? file : await fs.realpath(file)
+  const mode = before === null ? 0o644 : (await fs.stat(target)).mode & 0o777
+  await writeFileAtomic(target, after, mode, false)
   return { file, changed: true, kubeconfig }
 }
 
