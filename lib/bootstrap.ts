@@ -19,7 +19,7 @@ import { choosePorts, probeHostPort } from './ports.ts'
 import type { PortPlan, PortProbe } from './ports.ts'
 import { kubeconfigPath } from './paths.ts'
 import type { Paths } from './paths.ts'
-import { exportLine, rewriteKubeconfig, writeKubeconfig } from './kubeconfig.ts'
+import { ensureKubeconfig, exportLine, rewriteKubeconfig, writeKubeconfig } from './kubeconfig.ts'
 import { removeIfExists } from './fsutil.ts'
 import type { Output } from './output.ts'
 import type { Runner } from './proc.ts'
@@ -118,7 +118,14 @@ interface Decision {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** Creates, reuses or recreates the cluster of the identity holding deps.cwd (the main job). */
-export async function bootstrap(opts: BootstrapOptions, deps: BootstrapDeps): Promise<BootstrapResult> {
+/** What a bootstrap produced, with the project it read (so callers need not read it again). */
+export interface Bootstrapped {
+  result: BootstrapResult
+  topLevel: string
+  config: ProjectConfig
+}
+
+export async function bootstrap(opts: BootstrapOptions, deps: BootstrapDeps): Promise<Bootstrapped> {
   const { out, paths, runner } = deps
   const facts: GitFacts | CliError = await readGitFacts(deps.cwd).catch((err: unknown) => {
     if (err instanceof CliError) return err
@@ -134,6 +141,7 @@ export async function bootstrap(opts: BootstrapOptions, deps: BootstrapDeps): Pr
   if (!identity.emailConfigured) out.warn('git user.email is not set; using unknown@example.com (git config user.email you@example.com)')
   const name = opts.name ?? nameFor(identity, opts.share)
   const config = await loadConfig(identity.topLevel, deps.env)
+  const done = (result: BootstrapResult): Bootstrapped => ({ result, topLevel: identity.topLevel, config })
   const readyTimeout = Number(deps.env.READY_TIMEOUT ?? 60)
   if (!(readyTimeout > 0)) throw new UsageError(`READY_TIMEOUT must be a number of seconds above 0, got ${JSON.stringify(deps.env.READY_TIMEOUT)}`)
 
@@ -195,18 +203,18 @@ export async function bootstrap(opts: BootstrapOptions, deps: BootstrapDeps): Pr
     const lb = existing.lbPort ?? meta?.lb_port ?? null
     const api = existing.apiPort ?? meta?.api_port ?? null
     const result: BootstrapResult = { ...base, shared: meta?.shared ?? opts.share, lb_port: lb ?? 0, api_port: api ?? 0, k3d_args: [] }
-    if (opts.dryRun) return result
+    if (opts.dryRun) return done(result)
     out.success(`Cluster '${name}' already exists!`)
     out.log('Use --force to recreate')
-    await reuse(existing, meta, result, { k3d, registry, identity, out, k3dVersion: k3dCheck.version ?? '' })
-    return result
+    await reuse(existing, meta, result, { k3d, paths, registry, identity, out, k3dVersion: k3dCheck.version ?? '' })
+    return done(result)
   }
 
   let plan = decision.plan!
   const argsFor = (p: PortPlan) =>
     createArgs({ name, servers: config.servers, agents: config.agents, lbPort: p.lbPort, apiPort: p.apiPort, k3sArgs: config.k3sArgs })
   const planned: BootstrapResult = { ...base, lb_port: plan.lbPort, api_port: plan.apiPort, k3d_args: argsFor(plan) }
-  if (opts.dryRun) return planned
+  if (opts.dryRun) return done(planned)
 
   let clusterMayExist = false
   let wroteKubeconfig = false
@@ -299,7 +307,7 @@ export async function bootstrap(opts: BootstrapOptions, deps: BootstrapDeps): Pr
   }
   const result: BootstrapResult = { ...planned, lb_port: plan.lbPort, api_port: plan.apiPort, k3d_args: argsFor(plan) }
   printSummary(out, result, `Cluster '${name}' created successfully!`)
-  return result
+  return done(result)
 }
 
 async function readMetaOrWarn(registry: Registry, name: string, out: Output): Promise<ClusterMeta | null> {
@@ -337,6 +345,7 @@ async function importImages(config: ProjectConfig, tag: string, name: string, io
 
 interface ReuseIO {
   k3d: K3d
+  paths: Paths
   registry: Registry
   identity: Identity
   out: Output
@@ -348,7 +357,7 @@ async function reuse(existing: K3dCluster, meta: ClusterMeta | null, result: Boo
   const { k3d, out } = io
   if (!existing.running) await out.step(`Starting stopped cluster '${result.name}'`, () => k3d.start(result.name))
   if (!result.api_port) throw new OperationError(`cluster '${result.name}' has no API port mapping that k3d reports`, 'recreate it with --force')
-  await writeKubeconfig(result.kubeconfig, rewriteKubeconfig(await k3d.kubeconfig(result.name), result.name, result.api_port))
+  await ensureKubeconfig(k3d, io.paths, existing)
   if (!meta && result.lb_port) {
     await io.registry.write({
       name: result.name,

@@ -26,19 +26,17 @@ async function readPointer(file: string): Promise<string | null> {
  */
 export async function resolveCurrent(p: Paths, env: NodeJS.ProcessEnv = process.env): Promise<{ name: string; source: 'KUBECONFIG' | 'pointer' } | null> {
   const files = (env.KUBECONFIG ?? '').split(path.delimiter).filter((f) => f !== '')
+  // kubectl takes the first current-context in $KUBECONFIG's order; one of our files needs
+  // no read, its name says which cluster it holds.
   for (const f of files) {
-    const name = clusterOfKubeconfigPath(p, f)
-    if (name) return { name, source: 'KUBECONFIG' }
-  }
-  for (const f of files) {
+    const ours = clusterOfKubeconfigPath(p, f)
+    if (ours) return { name: ours, source: 'KUBECONFIG' }
     const text = await readIfExists(f).catch(() => null)
-    if (text === null) continue
-    const ctx = currentContext(text)
-    if (ctx) {
-      const name = clusterOfContext(ctx)
-      if (name && k3dNameProblem(name) === null) return { name, source: 'KUBECONFIG' }
-      break // kubectl uses the first current-context it finds
-    }
+    const ctx = text === null ? null : currentContext(text)
+    if (ctx === null) continue
+    const name = clusterOfContext(ctx)
+    if (name && k3dNameProblem(name) === null) return { name, source: 'KUBECONFIG' }
+    break // the shell's kubeconfig names a context that is not a k3d cluster
   }
   const pointed = await readPointer(p.currentFile)
   return pointed ? { name: pointed, source: 'pointer' } : null

@@ -18,7 +18,7 @@ await runMain(async () => {
     return
   }
   const out = new Output({ machine: opts.json })
-  const result = await bootstrap(opts, { cwd: process.cwd(), env: process.env, paths: paths(), out, runner: run })
+  const { result } = await bootstrap(opts, { cwd: process.cwd(), env: process.env, paths: paths(), out, runner: run })
   if (opts.json) out.json(result)
   else if (opts.dryRun) printPlan(out, result)
 }, BOOTSTRAP_USAGE)

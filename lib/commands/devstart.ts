@@ -1,9 +1,7 @@
 import { spawn } from 'node:child_process'
 import { BOOTSTRAP_USAGE, bootstrap, parseBootstrapArgs, printPlan } from '../bootstrap.ts'
-import { loadConfig } from '../config.ts'
 import { setCurrent } from '../current.ts'
 import { OperationError } from '../errors.ts'
-import { readGitFacts } from '../identity.ts'
 import type { OperationOf } from './args.ts'
 import type { Context } from './context.ts'
 import { setupMcp } from './mcp.ts'
@@ -27,12 +25,10 @@ export async function run(ctx: Context, op: OperationOf<'dev-start'>): Promise<v
   const opts = parseBootstrapArgs(op.words, ctx.env)
   if (opts === 'help') return ctx.out.raw(`dev-start takes the words of dev-up-multi:\n${BOOTSTRAP_USAGE}`)
   const cwd = process.cwd()
-  const result = await bootstrap({ ...opts, json: false }, { cwd, env: ctx.env, paths: ctx.paths, out: ctx.out, runner: ctx.runner })
+  const { result, topLevel, config } = await bootstrap({ ...opts, json: false }, { cwd, env: ctx.env, paths: ctx.paths, out: ctx.out, runner: ctx.runner })
   if (opts.dryRun) return printPlan(ctx.out, result)
   await setCurrent(ctx.paths, result.name)
 
-  const { topLevel } = await readGitFacts(cwd)
-  const config = await loadConfig(topLevel, ctx.env)
   if (config.deploy) {
     ctx.out.log(`Deploying: ${config.deploy}`)
     const code = await deploy(config.deploy, topLevel, { ...ctx.env, KUBECONFIG: result.kubeconfig })
@@ -41,7 +37,7 @@ export async function run(ctx: Context, op: OperationOf<'dev-start'>): Promise<v
     ctx.out.log('No deploy command configured ("deploy" in multi-cluster.config.json); skipping deploy')
   }
 
-  const mcp = await setupMcp(ctx, cwd, result.name)
+  const mcp = await setupMcp(ctx, { topLevel, config, name: result.name })
   ctx.out.log(`${mcp.file}: kubernetes server ${mcp.changed ? 'now uses' : 'already uses'} this cluster`)
   ctx.out.line()
   ctx.out.success(`Ready: ${result.name}`)

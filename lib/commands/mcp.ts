@@ -1,6 +1,7 @@
 import path from 'node:path'
 import fs from 'node:fs/promises'
 import { loadConfig } from '../config.ts'
+import type { ProjectConfig } from '../config.ts'
 import { resolveCurrent } from '../current.ts'
 import { OperationError } from '../errors.ts'
 import { readIfExists, writeFileAtomic } from '../fsutil.ts'
@@ -29,18 +30,20 @@ export function mergeMcp(doc: Json, server: { command: string; args: string[] },
 }
 
 /**
- * Writes or merges .mcp.json at the root of the repository holding CWD, for cluster NAME
- * (default: the current cluster).
+ * Writes or merges .mcp.json at the repository root TOPLEVEL, for cluster NAME (default: the
+ * current cluster).
  */
-export async function setupMcp(ctx: Context, cwd: string, name?: string): Promise<{ file: string; changed: boolean; kubeconfig: string }> {
-  const { topLevel } = await readGitFacts(cwd)
-  const cluster = name ?? (await resolveCurrent(ctx.paths, ctx.env))?.name
+export async function setupMcp(
+  ctx: Context,
+  project: { topLevel: string; config: ProjectConfig; name?: string },
+): Promise<{ file: string; changed: boolean; kubeconfig: string }> {
+  const { topLevel, config } = project
+  const cluster = project.name ?? (await resolveCurrent(ctx.paths, ctx.env))?.name
   if (!cluster) throw new OperationError('no current cluster for the MCP server', 'run just cluster-switch NAME (or just bootstrap-multi) first')
   const kubeconfig = kubeconfigPath(ctx.paths, cluster)
   if ((await readIfExists(kubeconfig)) === null) {
     throw new OperationError(`the kubeconfig of '${cluster}' is missing (${kubeconfig})`, `run just cluster-switch ${cluster}`)
   }
-  const config = await loadConfig(topLevel, ctx.env)
   const file = path.join(topLevel, MCP_FILE)
   const before = await readIfExists(file)
   let doc: Json = {}
@@ -65,7 +68,8 @@ export async function setupMcp(ctx: Context, cwd: string, name?: string): Promis
 
 /** `mcp-setup`: the MCP Kubernetes server of this repository follows the current cluster. */
 export async function run(ctx: Context, _op: OperationOf<'mcp-setup'>): Promise<void> {
-  const r = await setupMcp(ctx, process.cwd())
+  const { topLevel } = await readGitFacts(process.cwd())
+  const r = await setupMcp(ctx, { topLevel, config: await loadConfig(topLevel, ctx.env) })
   if (r.changed) ctx.out.success(`${r.file}: mcpServers.kubernetes uses KUBECONFIG=${r.kubeconfig}`)
   else ctx.out.success(`${r.file} already points the kubernetes server at ${r.kubeconfig}`)
 }

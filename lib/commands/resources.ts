@@ -3,7 +3,7 @@ import { OperationError } from '../errors.ts'
 import { Kubectl } from '../kubectl.ts'
 import type { OperationOf } from './args.ts'
 import type { Context } from './context.ts'
-import { ensureKubeconfig } from './kubeconfigfile.ts'
+import { ensureKubeconfig } from '../kubeconfig.ts'
 import { requireK3dCluster } from './lookup.ts'
 
 const SECTIONS: Array<[title: string, args: string[]]> = [
@@ -25,7 +25,7 @@ export async function run(ctx: Context, op: OperationOf<'resources'>): Promise<v
   const name = await clusterName(ctx, op)
   const { cluster } = await requireK3dCluster(ctx, name)
   if (!cluster.running) throw new OperationError(`cluster '${name}' is stopped`, `start it with: cluster-manager start ${name}`)
-  const { file } = await ensureKubeconfig(ctx, cluster)
+  const { file } = await ensureKubeconfig(ctx.k3d, ctx.paths, cluster)
   const kubectl = new Kubectl(file, ctx.runner)
   const outputs = await Promise.all(SECTIONS.map(([, args]) => kubectl.get(args)))
   ctx.out.line(`Resources in cluster '${name}':`)

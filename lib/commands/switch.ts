@@ -5,7 +5,7 @@ import { OperationError } from '../errors.ts'
 import type { OperationOf } from './args.ts'
 import type { Context } from './context.ts'
 import { exportLine, infoBlock } from './details.ts'
-import { ensureKubeconfig } from './kubeconfigfile.ts'
+import { ensureKubeconfig } from '../kubeconfig.ts'
 import { requireK3dCluster } from './lookup.ts'
 
 async function targetName(ctx: Context, op: OperationOf<'switch'>): Promise<string> {
@@ -22,7 +22,7 @@ async function targetName(ctx: Context, op: OperationOf<'switch'>): Promise<stri
 export async function run(ctx: Context, op: OperationOf<'switch'>): Promise<void> {
   const name = await targetName(ctx, op)
   const found = await requireK3dCluster(ctx, name)
-  const { file, written } = await ensureKubeconfig(ctx, found.cluster)
+  const { file, written } = await ensureKubeconfig(ctx.k3d, ctx.paths, found.cluster)
   await setCurrent(ctx.paths, name)
   const out = ctx.out
   if (written) out.log(`Wrote kubeconfig ${file}`)
