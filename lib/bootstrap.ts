@@ -249,11 +249,11 @@ export async function bootstrap(opts: BootstrapOptions, deps: BootstrapDeps): Pr
         // k3d rolls back a port clash itself, and a name clash means the cluster is someone
         // else's: neither is ours to delete. Anything else (killed by Ctrl-C too) may have
         // left parts behind, so the rollback deletes them.
-        const clash = err instanceof K3dError && (err.portAllocated || err.nameTaken)
+        const clash = err instanceof K3dError && (err.kind === 'port-conflict' || err.kind === 'name-taken')
         if (clash) clusterMayExist = false
-        if (!(err instanceof K3dError && err.portAllocated) || attempt >= PORT_RETRIES) throw err
+        if (!(err instanceof K3dError && err.kind === 'port-conflict') || attempt >= PORT_RETRIES) throw err
         avoid.add(plan.lbPort).add(plan.apiPort)
-        out.warn(`a port was taken between the check and the create (${(err as K3dError).message.replace(/^.*?: /, '')}); choosing again`)
+        out.warn(`a port was taken between the check and the create (${err.reason}); choosing again`)
         plan = await withLock(paths.lockDir, async () => {
           const [clusters, live] = await Promise.all([k3d.list(), reservations.live()])
           return choose(undefined, clusters, avoid, live)

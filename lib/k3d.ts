@@ -1,7 +1,7 @@
 import { OperationError } from './errors.ts'
 import type { Runner, RunResult } from './proc.ts'
-import { errorLine, run as realRun } from './proc.ts'
-import { DOCKER_DOWN } from './docker.ts'
+import { run as realRun } from './proc.ts'
+import { DOCKER_DOWN_HINT, dockerFailure, portConflictLine } from './docker.ts'
 
 /** What we need of one entry of `k3d cluster list -o json`. */
 export interface K3dCluster {
@@ -118,20 +118,62 @@ export const stopArgs = (name: string) => ['cluster', 'stop', name]
 export const kubeconfigGetArgs = (name: string) => ['kubeconfig', 'get', name]
 export const imageImportArgs = (images: readonly string[], name: string) => ['image', 'import', ...images, '-c', name]
 
-/** Failure of a k3d call, with the line that names the cause. */
+/** What went wrong in a k3d call, read once here from k3d's (and docker's) words. */
+export type K3dFailureKind = 'port-conflict' | 'name-taken' | 'docker-down' | 'not-found' | 'invalid-name' | 'usage' | 'other'
+
+export interface K3dFailure {
+  kind: K3dFailureKind
+  /** The host port docker could not publish, when its message names one. */
+  port: number | null
+  /** The line that names the cause, without k3d's log prefixes. */
+  reason: string
+}
+
+// k3d's own words (cmd/cluster/clusterCreate.go, pkg/client/cluster.go, cobra's flag errors).
+const NAME_TAKEN = /because a cluster with that name already exists/i
+const NOT_FOUND = /No nodes found for (?:given )?cluster|failed to get cluster/i
+const INVALID_NAME = /is not a valid hostname as per RFC 1123|Cluster name must be <=/i
+const USAGE = /unknown flag|unknown shorthand flag|flag needs an argument|invalid argument .* for .* flag/i
+
+const logPrefix = (l: string) => l.replace(/^(FATA|ERRO|WARN|INFO|DEBU)\[\d+\]\s*/, '').replace(/^(Error|error):\s*/, '')
+
+/** Classifies a failed k3d call: the kind, the port when docker named one, and the line to show. */
+export function k3dFailure(result: RunResult): K3dFailure {
+  const clean = (text: string) => text.split('\n').map((l) => l.trim()).filter((l) => l !== '')
+  const err = clean(result.stderr)
+  const all = [...err, ...clean(result.stdout)]
+  const text = all.join('\n')
+  const find = (re: RegExp) => all.find((l) => re.test(l))
+  const docker = dockerFailure(text)
+  // k3d ends with a generic "rolled back" line; the cause is the line that names it.
+  const pick = (kind: K3dFailureKind, line: string | undefined, port: number | null = null): K3dFailure => {
+    const fatal = [...err].reverse().find((l) => /^FATA\[/.test(l))
+    const chosen = line ?? fatal ?? err[err.length - 1] ?? all[all.length - 1]
+    return { kind, port, reason: chosen ? logPrefix(chosen) : `exit code ${result.code}` }
+  }
+  if (docker?.kind === 'port-conflict') return pick('port-conflict', portConflictLine(all), docker.port)
+  if (docker?.kind === 'docker-down') return pick('docker-down', find(/Docker daemon|docker daemon|error during connect/))
+  if (NAME_TAKEN.test(text)) return pick('name-taken', find(NAME_TAKEN))
+  if (INVALID_NAME.test(text)) return pick('invalid-name', find(INVALID_NAME))
+  if (USAGE.test(text)) return pick('usage', find(USAGE))
+  if (NOT_FOUND.test(text)) return pick('not-found', find(NOT_FOUND))
+  return pick('other', find(/refused|no such host/i))
+}
+
+/** Failure of a k3d call: what happened (kind, port) and the line that names the cause. */
 export class K3dError extends OperationError {
+  readonly kind: K3dFailureKind
+  readonly port: number | null
+  readonly reason: string
   constructor(
     readonly action: string,
     readonly result: RunResult,
   ) {
-    const cause = errorLine(result)
-    super(`${action} failed: ${cause}`, DOCKER_DOWN.test(cause) ? 'start Docker (Docker Desktop, colima or dockerd) and retry' : undefined)
-  }
-  get nameTaken(): boolean {
-    return /because a cluster with that name already exists/i.test(this.result.stderr + this.result.stdout)
-  }
-  get portAllocated(): boolean {
-    return /port is already allocated|address already in use/i.test(this.result.stderr + this.result.stdout)
+    const f = k3dFailure(result)
+    super(`${action} failed: ${f.reason}`, f.kind === 'docker-down' ? DOCKER_DOWN_HINT : undefined)
+    this.kind = f.kind
+    this.port = f.port
+    this.reason = f.reason
   }
 }
 

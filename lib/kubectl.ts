@@ -1,6 +1,6 @@
 import { OperationError } from './errors.ts'
 import type { Runner, RunResult } from './proc.ts'
-import { errorLine, run as realRun } from './proc.ts'
+import { run as realRun } from './proc.ts'
 
 /** Label values: at most 63 of [A-Za-z0-9._-], alphanumeric at both ends (or empty). */
 export function labelValue(raw: string): string {
@@ -11,6 +11,13 @@ export function labelValue(raw: string): string {
 /** A ConfigMap manifest for `kubectl apply -f -` (create-or-update in one call; JSON is YAML). */
 export function configMapManifest(name: string, namespace: string, data: Record<string, string>): string {
   return JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace }, data })
+}
+
+/** The line of kubectl's error output that says what went wrong (`error: ...` prefix dropped). */
+export function kubectlErrorLine(result: RunResult): string {
+  const lines = `${result.stderr}\n${result.stdout}`.split('\n').map((l) => l.trim()).filter((l) => l !== '')
+  const line = lines.find((l) => /^error:|refused|Unable to connect|no such host/i.test(l)) ?? lines[0]
+  return line ? line.replace(/^(Error|error):\s*/, '') : `exit code ${result.code}`
 }
 
 /** kubectl, always with an explicit --kubeconfig so no default kubeconfig is read or written. */
@@ -28,7 +35,7 @@ export class Kubectl {
 
   private async must(action: string, args: string[], input?: string): Promise<string> {
     const r = await this.call(args, input)
-    if (r.code !== 0) throw new OperationError(`kubectl ${action} failed: ${errorLine(r)}`)
+    if (r.code !== 0) throw new OperationError(`kubectl ${action} failed: ${kubectlErrorLine(r)}`)
     return r.stdout
   }
 

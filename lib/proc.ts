@@ -34,16 +34,3 @@ export const run: Runner = async (cmd, args, opts = {}) => {
   const out = await child.finally(() => children.delete(child))
   return { code: out.exitCode ?? 1, stdout: out.stdout, stderr: out.stderr }
 }
-
-/** The line of a tool's error output that says what went wrong, without log prefixes. */
-export function errorLine(result: RunResult): string {
-  const clean = (text: string) => text.split('\n').map((l) => l.trim()).filter((l) => l !== '')
-  const strip = (l: string) => l.replace(/^(FATA|ERRO|WARN|INFO)\[\d+\]\s*/, '').replace(/^(Error|error):\s*/, '')
-  const err = clean(result.stderr)
-  const all = [...err, ...clean(result.stdout)]
-  // k3d ends with a generic "rolled back" line; the cause is the line that names it.
-  const cause = all.find((l) => /port is already allocated|Cannot connect to the Docker daemon|already exists|No nodes found|not a valid|must be <=|unknown flag|refused|no such host/i.test(l))
-  const fatal = [...err].reverse().find((l) => /^FATA\[/.test(l))
-  const line = cause ?? fatal ?? err[err.length - 1] ?? all[all.length - 1]
-  return line ? strip(line) : `exit code ${result.code}`
-}

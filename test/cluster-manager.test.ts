@@ -15,7 +15,7 @@ import { Registry } from '../lib/registry.ts'
 import type { Context } from '../lib/commands/context.ts'
 import { dispatch } from '../lib/commands/index.ts'
 import { parseArgs } from '../lib/commands/args.ts'
-import { portHolder, portInError } from '../lib/commands/startstop.ts'
+import { portHolder } from '../lib/commands/startstop.ts'
 import { exportLine } from '../lib/commands/details.ts'
 import type { K3dCluster } from '../lib/k3d.ts'
 import net from 'node:net'
@@ -676,13 +676,6 @@ describe('start, stop and resources', () => {
 describe('helpers', () => {
   const cluster = (name: string, running: boolean, hostPorts: number[]): K3dCluster => ({
     name, running, serversRunning: running ? 1 : 0, serversCount: 1, agentsRunning: 0, agentsCount: 0, lbPort: hostPorts[0] ?? null, apiPort: hostPorts[1] ?? null, hostPorts,
-  })
-
-  test('portInError reads the port from docker and k3d messages', () => {
-    assert.equal(portInError('FATA[0000] ... Bind for 0.0.0.0:8080 failed: port is already allocated'), 8080)
-    assert.equal(portInError('Bind for [::]:8081 failed: port is already allocated'), 8081)
-    assert.equal(portInError('listen tcp4 0.0.0.0:6445: bind: address already in use'), 6445)
-    assert.equal(portInError('something else'), null)
   })
 
   test('portHolder names a running cluster mapping the port, never a stopped one', () => {

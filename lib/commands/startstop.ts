@@ -5,12 +5,6 @@ import type { OperationOf } from './args.ts'
 import type { Context } from './context.ts'
 import { requireK3dCluster } from './lookup.ts'
 
-/** The port k3d names in `Bind for 0.0.0.0:8080 failed: port is already allocated`. */
-export function portInError(text: string): number | null {
-  const m = /(?:Bind for|listen tcp\S*) \S*?:(\d+)\b/i.exec(text)
-  return m ? Number(m[1]) : null
-}
-
 /** The other running k3d cluster mapping PORT (a stopped one holds nothing), from the same list call. */
 function clusterHolding(port: number, self: string, all: readonly K3dCluster[]): K3dCluster | null {
   return all.find((c) => c.name !== self && c.running && c.hostPorts.includes(port)) ?? null
@@ -22,7 +16,7 @@ export function portHolder(port: number, self: string, all: readonly K3dCluster[
 }
 
 function portBlocked(err: K3dError, cluster: K3dCluster, all: readonly K3dCluster[]): OperationError {
-  const named = portInError(`${err.result.stderr}\n${err.result.stdout}`)
+  const named = err.port
   const shared = cluster.hostPorts.filter((p) => clusterHolding(p, cluster.name, all))
   const ports = named !== null ? [named] : shared
   if (ports.length === 0) return new OperationError(`cannot start cluster '${cluster.name}': one of its ports (${cluster.hostPorts.join(', ')}) is in use`, 'see: lsof -i :PORT')
@@ -44,7 +38,7 @@ export async function run(ctx: Context, op: OperationOf<'start' | 'stop'>): Prom
     if (starting) await ctx.out.step(`Starting cluster '${op.name}'`, () => ctx.k3d.start(op.name))
     else await ctx.out.step(`Stopping cluster '${op.name}'`, () => ctx.k3d.stop(op.name))
   } catch (err) {
-    if (starting && err instanceof K3dError && err.portAllocated) throw portBlocked(err, cluster, all)
+    if (starting && err instanceof K3dError && err.kind === 'port-conflict') throw portBlocked(err, cluster, all)
     throw err
   }
   ctx.out.success(`Cluster '${op.name}' ${starting ? 'started' : 'stopped'}`)
