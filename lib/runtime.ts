@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import type { Check } from './preflight.ts'
 
 /** How this process runs the project's TypeScript: a prebuilt bundle, tsx's loader, or Node itself. */
 export type Runner = 'bundle' | 'tsx' | 'node'
@@ -13,11 +14,24 @@ export interface RuntimeInfo {
   runner: Runner
   /** The file Node is running for this code (the bundle, or this module's source). */
   file: string
+  /** Why the scripts' launcher chose tsx over the bundle (tools/launch.mjs), when it did. */
+  reason?: string
+  /** What makes the bundle usable again, when the fallback was not asked for. */
+  fix?: string
+}
+
+/** What tools/launch.mjs records about its choice (its LAUNCH_KEY). */
+type Launch = { runner: 'bundle'; entry: string } | { runner: 'tsx'; reason: string; fix?: string }
+
+function launchChoice(): Launch | undefined {
+  return (globalThis as Record<symbol, Launch | undefined>)[Symbol.for('threads-agent.launch')]
 }
 
 /**
- * Says what runs this code. Both the sources (`lib/`) and the bundle (`dist/`) sit one level
- * below the project root, so package.json is found the same way from either.
+ * Says what runs this code. Inside the bundle, `import.meta.url` still names this source file
+ * (tools/build.mjs keeps it so), so package.json is found one level up either way; the launcher's
+ * record says which runner it picked. Without one (tests, `tsx scripts/...`), the file and Node's
+ * flags tell.
  */
 export function runtimeInfo(moduleUrl: string = import.meta.url): RuntimeInfo {
   const file = fileURLToPath(moduleUrl)
@@ -27,6 +41,19 @@ export function runtimeInfo(moduleUrl: string = import.meta.url): RuntimeInfo {
   } catch {
     // a copy without its package.json still runs; it just cannot say its version
   }
+  const launch = launchChoice()
+  if (launch?.runner === 'bundle') return { version, node: process.version, runner: 'bundle', file: launch.entry }
+  if (launch?.runner === 'tsx') return { version, node: process.version, runner: 'tsx', file, reason: launch.reason, ...(launch.fix ? { fix: launch.fix } : {}) }
   const runner: Runner = !file.endsWith('.ts') ? 'bundle' : process.execArgv.some((a) => a.includes('tsx')) ? 'tsx' : 'node'
   return { version, node: process.version, runner, file }
+}
+
+/**
+ * `doctor`'s line about the start-up path: the bundle is the fast one; tsx is right but slower,
+ * a warning with the fix when the launcher fell back to it (not when asked to).
+ */
+export function runtimeCheck(info: RuntimeInfo = runtimeInfo()): Check {
+  const what = `${info.runner}${info.runner === 'bundle' ? ` (${path.basename(info.file)})` : ''}, Node ${info.node}`
+  const detail = info.reason ? `${what}; ${info.reason}` : what
+  return info.fix ? { name: 'start-up', ok: false, detail, fix: info.fix, required: false } : { name: 'start-up', ok: true, detail, required: false }
 }

@@ -1,8 +1,9 @@
 #!/bin/sh
-":" //; exec node --import "$(dirname "$(realpath "$0")")/../node_modules/tsx/dist/loader.mjs" "$0" "$@"
-// The line above lets this file run as `./scripts/cluster-manager.ts` from any directory:
-// sh finds tsx next to the script (no global install, no npx start-up cost), and to
-// TypeScript it is only a string and a comment.
+":" //; s=$(realpath "$0") && exec node "${s%/*}/../tools/launch.mjs" "$s" "$@"
+// The line above lets this file run as `./scripts/cluster-manager.ts` from any directory: sh hands it
+// to tools/launch.mjs, which runs the prebuilt bundle (dist/) while it is newer than every source,
+// else this file through tsx (docs/performance.md).
+// To TypeScript the line is only a string and a comment.
 import { runMain } from '../lib/main.ts'
 import { parseArgs } from '../lib/commands/args.ts'
 import { makeContext } from '../lib/commands/context.ts'

@@ -10,6 +10,7 @@ import { Reservations } from '../lock.ts'
 import type { Check } from '../preflight.ts'
 import { checkDocker, checkGitIdentity, checkK3d, checkProgram } from '../preflight.ts'
 import { formatRange, probeHostPort, searchOrder } from '../ports.ts'
+import { runtimeCheck } from '../runtime.ts'
 import type { PortRange } from '../ports.ts'
 import type { OperationOf } from './args.ts'
 import type { Context } from './context.ts'
@@ -66,7 +67,7 @@ export async function run(ctx: Context, _op: OperationOf<'doctor'>): Promise<num
   ])
   const clusters = docker.ok && k3d.ok ? await ctx.k3d.list().catch(() => null) : null
   const top = git instanceof CliError ? cwd : git.topLevel
-  const checks = [docker, k3d, kubectl, checkGitIdentity(git), just, await checkPorts(ctx, clusters, top)]
+  const checks = [docker, k3d, kubectl, checkGitIdentity(git), just, await checkPorts(ctx, clusters, top), runtimeCheck()]
   const c = ctx.out.c
   for (const check of checks) {
     const mark = check.ok ? c.green('✓') : check.required ? c.red('✗') : c.yellow('!')

@@ -1,0 +1,165 @@
+// The start-up path (tools/launch.mjs, the scripts' sh prologue, tools/build.mjs): the bundle runs
+// only while it is newer than its sources, tsx takes over silently otherwise, both give the same
+// results, and a missing `npm ci` is one line.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { cp, mkdir, readdir, rm, symlink, utimes, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { REPO_ROOT, sandboxFor } from './helpers/sandbox.ts'
+import type { RunResult, Sandbox } from './helpers/sandbox.ts'
+import { makeRepo } from './helpers/git.ts'
+import { choose, manifestInputs } from '../tools/launch.mjs'
+
+// ---------------------------------------------------------------- choose(), in a fake tree
+
+/** A tree with a manifest that names ENTRY and INPUTS, built at STARTED (ns). */
+async function fakeTree(sb: Sandbox, opts: { tsx?: boolean; started?: bigint; entry?: boolean } = {}) {
+  const root = path.join(sb.root, 'tree')
+  await mkdir(path.join(root, 'lib'), { recursive: true })
+  await mkdir(path.join(root, 'scripts'), { recursive: true })
+  await mkdir(path.join(root, 'dist'), { recursive: true })
+  const old = new Date(Date.now() - 60_000)
+  for (const f of ['lib/a.ts', 'scripts/x.ts', 'package-lock.json']) {
+    await writeFile(path.join(root, f), '')
+    await utimes(path.join(root, f), old, old)
+  }
+  if (opts.entry !== false) await writeFile(path.join(root, 'dist', 'x.mjs'), '')
+  if (opts.tsx !== false) {
+    await mkdir(path.join(root, 'node_modules', 'tsx'), { recursive: true })
+    await writeFile(path.join(root, 'node_modules', 'tsx', 'package.json'), '{}')
+  }
+  const started = opts.started ?? BigInt(Date.now()) * 1_000_000n
+  await writeFile(
+    path.join(root, 'dist', 'manifest.json'),
+    JSON.stringify({ startedNs: String(started), entries: { 'scripts/x.ts': 'x.mjs' }, inputs: ['lib/a.ts', 'package-lock.json', 'scripts/x.ts'] }),
+  )
+  return { root, script: path.join(root, 'scripts', 'x.ts') }
+}
+
+test('choose: a bundle newer than every input runs; any newer, missing or unknown file means tsx', async (t) => {
+  const sb = await sandboxFor(t)
+  const { root, script } = await fakeTree(sb)
+  assert.deepEqual(choose(root, script, {}), { runner: 'bundle', entry: path.join(root, 'dist', 'x.mjs') })
+
+  assert.deepEqual(choose(root, script, { MULTI_CLUSTER_RUNNER: 'tsx' }), { runner: 'tsx', reason: 'MULTI_CLUSTER_RUNNER=tsx' })
+  assert.deepEqual(choose(root, path.join(root, 'scripts', 'y.ts'), {}), { runner: 'tsx', reason: 'the bundle has no entry for scripts/y.ts', fix: 'npm run build' })
+
+  const later = new Date(Date.now() + 2000)
+  await utimes(path.join(root, 'lib', 'a.ts'), later, later)
+  assert.deepEqual(choose(root, script, {}), { runner: 'tsx', reason: 'lib/a.ts changed after the bundle was built', fix: 'npm run build' })
+
+  await rm(path.join(root, 'lib', 'a.ts'))
+  assert.deepEqual(choose(root, script, {}), { runner: 'tsx', reason: 'lib/a.ts is gone since the bundle was built', fix: 'npm run build' })
+
+  await rm(path.join(root, 'dist', 'manifest.json'))
+  assert.deepEqual(choose(root, script, {}), { runner: 'tsx', reason: 'no bundle built', fix: 'npm run build' })
+})
+
+test('choose: a manifest without its bundle is incomplete; without tsx either, nothing can run', async (t) => {
+  const sb = await sandboxFor(t)
+  const { root, script } = await fakeTree(sb, { entry: false, tsx: false })
+  assert.deepEqual(choose(root, script, {}), { runner: 'none', reason: 'the bundle is incomplete', fix: 'npm run build' })
+  await writeFile(path.join(root, 'dist', 'x.mjs'), '')
+  assert.equal(choose(root, script, {}).runner, 'bundle', 'a fresh bundle needs no node_modules')
+})
+
+test('manifestInputs: own sources plus what shapes the build, never node_modules', () => {
+  assert.deepEqual(manifestInputs(['lib/b.ts', 'node_modules/zx/build/core.cjs', '../../x/node_modules/yaml/dist/index.js', 'lib/a.ts', 'scripts/x.ts']), [
+    'lib/a.ts',
+    'lib/b.ts',
+    'package-lock.json',
+    'scripts/x.ts',
+    'tools/build.mjs',
+    'tsconfig.json',
+  ])
+})
+
+// ---------------------------------------------------------------- a built copy of the project
+
+/** The project's sources copied into SB, node_modules linked, dist/ built there. */
+async function builtCopy(sb: Sandbox): Promise<string> {
+  const root = path.join(sb.root, 'project')
+  await mkdir(root, { recursive: true })
+  for (const f of ['lib', 'scripts', 'tools', 'package.json', 'package-lock.json', 'tsconfig.json']) {
+    await cp(path.join(REPO_ROOT, f), path.join(root, f), { recursive: true })
+  }
+  await symlink(path.join(REPO_ROOT, 'node_modules'), path.join(root, 'node_modules'))
+  const built = await sb.run(process.execPath, [path.join(root, 'tools', 'build.mjs')])
+  assert.equal(built.code, 0, built.stderr)
+  return root
+}
+
+const stamp = (text: string) => text.replace(/\[\d\d:\d\d:\d\d\]/g, '[HH:MM:SS]').replace(/done in \d+\.\ds/g, 'done in Ns')
+const runs = (r: RunResult) => ({ code: r.code, stdout: stamp(r.stdout), stderr: stamp(r.stderr) })
+
+test('the bundle and tsx give the same output, errors and exit codes', async (t) => {
+  const sb = await sandboxFor(t)
+  const root = await builtCopy(sb)
+  const manager = path.join(root, 'scripts', 'cluster-manager.ts')
+  const devUp = path.join(root, 'scripts', 'dev-up-multi.ts')
+  assert.equal(choose(root, manager, {}).runner, 'bundle')
+  assert.equal(choose(root, devUp, {}).runner, 'bundle')
+  for (const name of ['alpha', 'beta']) assert.equal((await sb.run('k3d', ['cluster', 'create', name])).code, 0)
+  const repo = await makeRepo(sb)
+  const cases: Array<[string, string[], string?]> = [
+    [manager, ['help']],
+    [manager, ['bogus']],
+    [manager, ['list', '--json']],
+    [manager, ['info', 'alpha', '--json']],
+    [manager, ['info', 'gamma']],
+    [devUp, ['--dry-run', '--json'], repo],
+    [devUp, ['--name', 'a/b']],
+  ]
+  const codes = new Set<number>()
+  for (const [cmd, args, cwd] of cases) {
+    const bundle = runs(await sb.run(cmd, args, { cwd }))
+    const tsx = runs(await sb.run(cmd, args, { cwd, env: { MULTI_CLUSTER_RUNNER: 'tsx' } }))
+    assert.deepEqual(bundle, tsx, `${path.basename(cmd)} ${args.join(' ')}`)
+    codes.add(bundle.code)
+  }
+  assert.deepEqual([...codes].sort(), [0, 1, 2], 'the cases cover success, failure and usage errors')
+})
+
+test('doctor says which path runs; a stale or missing bundle silently falls back to tsx', async (t) => {
+  const sb = await sandboxFor(t)
+  const root = await builtCopy(sb)
+  const manager = path.join(root, 'scripts', 'cluster-manager.ts')
+  const startUp = async () => {
+    const r = await sb.run(manager, ['doctor'])
+    return r.stdout.split('\n').find((l) => l.includes('start-up:'))
+  }
+  assert.match((await startUp())!, /^✓ start-up: bundle \(cluster-manager\.mjs\), Node v\d+\.\d+\.\d+$/)
+
+  const later = new Date(Date.now() + 2000)
+  await utimes(path.join(root, 'lib', 'names.ts'), later, later)
+  assert.match((await startUp())!, /^! start-up: tsx, Node v[\d.]+; lib\/names\.ts changed after the bundle was built — npm run build$/)
+  const help = await sb.run(manager, ['help'])
+  assert.equal(help.code, 0)
+  assert.equal(help.stderr, '', 'the fallback is silent')
+
+  await rm(path.join(root, 'dist'), { recursive: true })
+  assert.match((await startUp())!, /^! start-up: tsx, Node v[\d.]+; no bundle built — npm run build$/)
+})
+
+test('without `npm ci`: one line naming the fix, exit 1; a fresh bundle needs no node_modules', async (t) => {
+  const sb = await sandboxFor(t)
+  const root = await builtCopy(sb)
+  const manager = path.join(root, 'scripts', 'cluster-manager.ts')
+  await rm(path.join(root, 'node_modules'))
+  const bundled = await sb.run(manager, ['help'])
+  assert.equal(bundled.code, 0, bundled.stderr)
+
+  await rm(path.join(root, 'dist'), { recursive: true })
+  for (const script of ['cluster-manager.ts', 'dev-up-multi.ts']) {
+    const r = await sb.run(path.join(root, 'scripts', script), ['help'])
+    assert.deepEqual(r, { code: 1, stdout: '', stderr: `${script}: dependencies are not installed; run \`npm ci\` in ${root}\n` })
+  }
+
+  // Half an install (tsx there, zx not): the same line instead of ERR_MODULE_NOT_FOUND's trace.
+  await mkdir(path.join(root, 'node_modules'))
+  for (const dep of await readdir(path.join(REPO_ROOT, 'node_modules'))) {
+    if (dep !== 'zx') await symlink(path.join(REPO_ROOT, 'node_modules', dep), path.join(root, 'node_modules', dep))
+  }
+  const half = await sb.run(manager, ['list'])
+  assert.deepEqual(half, { code: 1, stdout: '', stderr: `cluster-manager.ts: dependencies are not installed; run \`npm ci\` in ${root}\n` })
+})

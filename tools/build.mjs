@@ -1,0 +1,119 @@
+#!/usr/bin/env node
+// Builds dist/: the entry points of scripts/ and everything they import, bundled by esbuild into
+// plain ES modules that Node runs without tsx (see docs/performance.md). `npm run build`;
+// `npm ci` runs it as `prepare` with --if-possible, `npm test` as `pretest`.
+//
+// The bundle is a cache, never a second implementation: it is built from the same sources, and
+// tools/launch.mjs uses it only while it is newer than every one of them (dist/manifest.json).
+import { readFile, readdir, rename, rm, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { DIST, MANIFEST, ROOT, manifestInputs } from './launch.mjs'
+
+const ifPossible = process.argv.includes('--if-possible')
+const quiet = process.argv.includes('--quiet')
+
+/**
+ * Inside the bundle every module sits in dist/, so `import.meta.url` (and `dirname`, `filename`)
+ * would name the bundle instead of the source. Each project source gets them rewritten to the
+ * path it has in the tree, computed from the bundle's own location so that a moved checkout still
+ * works: code that finds files next to itself behaves the same under both runners.
+ */
+/** @param {string} outdir @returns {import('esbuild').Plugin} */
+function sourceLocations(outdir) {
+  return {
+    name: 'source-locations',
+    setup(build) {
+      build.onLoad({ filter: /\.ts$/ }, async (args) => {
+        if (args.path.includes(`${path.sep}node_modules${path.sep}`)) return undefined
+        const text = await readFile(args.path, 'utf8')
+        if (!text.includes('import.meta')) return undefined
+        const rel = path.relative(outdir, args.path).split(path.sep).join('/')
+        const relDir = path.posix.dirname(rel)
+        const contents = text
+          .replace(/\bimport\.meta\.url\b/g, `new URL(${JSON.stringify(rel)}, import.meta.url).href`)
+          .replace(/\bimport\.meta\.filename\b/g, `(import.meta.dirname + ${JSON.stringify(`/${rel}`)})`)
+          .replace(/\bimport\.meta\.dirname\b/g, `(import.meta.dirname + ${JSON.stringify(`/${relDir}`)})`)
+        return { contents, loader: 'ts' }
+      })
+    },
+  }
+}
+
+/** Every entry point: scripts/NAME.ts becomes dist/NAME.mjs. */
+async function entries() {
+  const names = (await readdir(path.join(ROOT, 'scripts'))).filter((f) => f.endsWith('.ts')).sort()
+  return Object.fromEntries(names.map((f) => [`scripts/${f}`, f.replace(/\.ts$/, '.mjs')]))
+}
+
+/** @param {string} from @param {string} to */
+async function renameIfExists(from, to) {
+  try {
+    await rename(from, to)
+  } catch (err) {
+    if (/** @type {NodeJS.ErrnoException} */ (err).code !== 'ENOENT') throw err
+  }
+}
+
+async function build() {
+  const { build: esbuild } = await import('esbuild')
+  const outdir = DIST
+  const ENTRIES = await entries()
+  // Written next to dist/ and swapped in whole, so a command started meanwhile sees the old
+  // bundle or none (and then runs through tsx), never half of a new one.
+  const staging = path.join(ROOT, `.dist-${process.pid}`)
+  // Any source changed after this instant makes the new bundle stale (µs, rounded down).
+  const startedNs = BigInt(Math.floor((performance.timeOrigin + performance.now()) * 1000)) * 1000n
+  await rm(staging, { recursive: true, force: true })
+  try {
+    const result = await esbuild({
+      absWorkingDir: ROOT,
+      entryPoints: Object.keys(ENTRIES),
+      outdir: staging,
+      entryNames: '[name]',
+      outExtension: { '.js': '.mjs' },
+      bundle: true,
+      // Dynamic imports (cluster-manager's commands, zx's spinner) stay separate files, loaded
+      // only by the commands that use them.
+      splitting: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      // For stack traces (DEBUG_MULTI_CLUSTER) and coverage: c8 maps the bundle back to lib/.
+      // Node reads the map only when one of those asks, so it costs nothing on a normal start.
+      sourcemap: 'linked',
+      sourcesContent: false,
+      metafile: true,
+      logLevel: 'warning',
+      // zx and minimist are CommonJS; their require() of Node's modules needs a real require.
+      banner: { js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);" },
+      plugins: [sourceLocations(outdir)],
+    })
+    const inputs = manifestInputs(Object.keys(result.metafile.inputs))
+    await writeFile(path.join(staging, path.basename(MANIFEST)), `${JSON.stringify({ startedNs: String(startedNs), entries: ENTRIES, inputs }, null, 2)}\n`)
+    const old = path.join(ROOT, `.dist-old-${process.pid}`)
+    await renameIfExists(outdir, old)
+    await rename(staging, outdir).catch(async (err) => {
+      // Another build swapped its dist/ in meanwhile: it is as new as ours.
+      if (err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') throw err
+      await rm(staging, { recursive: true, force: true })
+    })
+    await rm(old, { recursive: true, force: true })
+    if (!quiet) process.stderr.write(`built dist/ from ${inputs.length} files\n`)
+  } catch (err) {
+    await rm(staging, { recursive: true, force: true })
+    throw err
+  }
+}
+
+try {
+  await build()
+} catch (err) {
+  const message = err instanceof Error ? err.message.split('\n')[0] : String(err)
+  if (ifPossible) {
+    // An install without esbuild's binary still works: the scripts run through tsx.
+    process.stderr.write(`build: dist/ not built (${message}); the scripts will run through tsx\n`)
+  } else {
+    process.stderr.write(`build: ${message}\n`)
+    process.exitCode = 1
+  }
+}
