@@ -1,14 +1,14 @@
 // The start-up path (tools/launch.mjs, the scripts' sh prologue, tools/build.mjs): the bundle runs
 // only while it is newer than its sources, tsx takes over silently otherwise, both give the same
-// results, and a missing `npm ci` is one line.
+// results, a missing `npm ci` is one line, and NODE_EXTRA_CA_CERTS reaches every child unchanged.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { cp, mkdir, readdir, rm, symlink, utimes, writeFile } from 'node:fs/promises'
+import { cp, mkdir, readdir, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { REPO_ROOT, sandboxFor } from './helpers/sandbox.ts'
+import { BIN_DIR, REPO_ROOT, sandboxFor } from './helpers/sandbox.ts'
 import type { RunResult, Sandbox } from './helpers/sandbox.ts'
 import { makeRepo } from './helpers/git.ts'
-import { choose, manifestInputs } from '../tools/launch.mjs'
+import { choose, manifestInputs, restoreCaCerts, SAVED_CA } from '../tools/launch.mjs'
 
 // ---------------------------------------------------------------- choose(), in a fake tree
 
@@ -72,6 +72,21 @@ test('manifestInputs: own sources plus what shapes the build, never node_modules
     'tools/build.mjs',
     'tsconfig.json',
   ])
+})
+
+test('restoreCaCerts gives back exactly what the prologue put aside: a value, an empty value, or nothing', () => {
+  const set: NodeJS.ProcessEnv = { [SAVED_CA]: '=/etc/ca.pem', NODE_EXTRA_CA_CERTS: '' }
+  restoreCaCerts(set)
+  assert.deepEqual(set, { NODE_EXTRA_CA_CERTS: '/etc/ca.pem' })
+  const empty: NodeJS.ProcessEnv = { [SAVED_CA]: '=', NODE_EXTRA_CA_CERTS: '' }
+  restoreCaCerts(empty)
+  assert.deepEqual(empty, { NODE_EXTRA_CA_CERTS: '' })
+  const unset: NodeJS.ProcessEnv = { [SAVED_CA]: '', NODE_EXTRA_CA_CERTS: '' }
+  restoreCaCerts(unset)
+  assert.deepEqual(unset, {})
+  const direct: NodeJS.ProcessEnv = { NODE_EXTRA_CA_CERTS: '/etc/ca.pem' } // started without the prologue
+  restoreCaCerts(direct)
+  assert.deepEqual(direct, { NODE_EXTRA_CA_CERTS: '/etc/ca.pem' })
 })
 
 // ---------------------------------------------------------------- a built copy of the project
@@ -162,4 +177,38 @@ test('without `npm ci`: one line naming the fix, exit 1; a fresh bundle needs no
   }
   const half = await sb.run(manager, ['list'])
   assert.deepEqual(half, { code: 1, stdout: '', stderr: `cluster-manager.ts: dependencies are not installed; run \`npm ci\` in ${root}\n` })
+})
+
+test('NODE_EXTRA_CA_CERTS: not loaded by our process, handed unchanged to every child it starts', async (t) => {
+  const sb = await sandboxFor(t)
+  const repo = await makeRepo(sb)
+  const seen = path.join(sb.root, 'seen')
+  // Every k3d call records what it got, then runs the simulator (without the variable: the
+  // simulator is a Node program and would warn about the missing file).
+  const shims = path.join(sb.root, 'shims')
+  await mkdir(shims)
+  await writeFile(
+    path.join(shims, 'k3d'),
+    `#!/bin/sh\necho "k3d \${NODE_EXTRA_CA_CERTS-<unset>} \${${SAVED_CA}-<unset>}" >> '${seen}'\nunset NODE_EXTRA_CA_CERTS\nexec '${path.join(BIN_DIR, 'k3d')}' "$@"\n`,
+    { mode: 0o755 },
+  )
+  await writeFile(path.join(repo, 'multi-cluster.config.json'), JSON.stringify({ deploy: `echo "deploy \${NODE_EXTRA_CA_CERTS-<unset>} \${${SAVED_CA}-<unset>}" >> '${seen}'` }))
+  const env = { PATH: `${shims}:${sb.env.PATH}` }
+  const manager = path.join(REPO_ROOT, 'scripts', 'cluster-manager.ts')
+
+  // A file that does not exist: Node warns at start-up when it loads it, so our stderr shows whether we did.
+  const missing = path.join(sb.root, 'no such ca.pem')
+  const started = await sb.run(manager, ['dev-start'], { cwd: repo, env: { ...env, NODE_EXTRA_CA_CERTS: missing } })
+  assert.equal(started.code, 0, started.stderr)
+  assert.doesNotMatch(started.stderr, /extra certs/i, 'our own process never loaded the file')
+  const lines = (await readFile(seen, 'utf8')).trim().split('\n')
+  assert.ok(lines.some((l) => l.startsWith('k3d ')) && lines.some((l) => l.startsWith('deploy ')), lines.join('\n'))
+  for (const line of lines) assert.equal(line.replace(/^\w+ /, ''), `${missing} <unset>`, line)
+
+  for (const [value, expected] of [[undefined, '<unset>'], ['', '']] as const) {
+    await rm(seen)
+    const r = await sb.run(manager, ['list'], { env: { ...env, NODE_EXTRA_CA_CERTS: value } })
+    assert.equal(r.code, 0, r.stderr)
+    assert.equal((await readFile(seen, 'utf8')).trim(), `k3d ${expected} <unset>`)
+  }
 })

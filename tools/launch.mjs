@@ -23,6 +23,13 @@ const BUILD_INPUTS = ['package-lock.json', 'tsconfig.json', 'tools/build.mjs']
 export const LAUNCH_KEY = Symbol.for('threads-agent.launch')
 
 /**
+ * The sh prologue moves NODE_EXTRA_CA_CERTS here (`=VALUE` when it was set, empty when it was
+ * not) and empties it for this process: Node 20 parses that file at every start, ~80 ms, and
+ * this program opens no TLS connection itself. The children it starts get it back unchanged.
+ */
+export const SAVED_CA = 'MULTI_CLUSTER_SAVED_CA_CERTS'
+
+/**
  * The files of a build's metafile that make its bundle stale when they change: the project's
  * own sources (dependencies are pinned by package-lock.json), plus BUILD_INPUTS.
  * @param {string[]} metafileInputs paths relative to ROOT, as esbuild reports them
@@ -81,6 +88,18 @@ export function choose(root, script, env) {
   return { runner: 'bundle', entry }
 }
 
+/**
+ * Gives NODE_EXTRA_CA_CERTS back to the environment the prologue took it from.
+ * @param {NodeJS.ProcessEnv} env
+ */
+export function restoreCaCerts(env) {
+  const saved = env[SAVED_CA]
+  if (saved === undefined) return
+  delete env[SAVED_CA]
+  if (saved.startsWith('=')) env.NODE_EXTRA_CA_CERTS = saved.slice(1)
+  else delete env.NODE_EXTRA_CA_CERTS
+}
+
 /** @param {string} script */
 async function main(script) {
   const name = path.basename(script)
@@ -118,6 +137,7 @@ async function main(script) {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  restoreCaCerts(process.env)
   const script = process.argv[2]
   if (!script) {
     process.stderr.write('usage: node tools/launch.mjs SCRIPT [ARGS...]\n')
