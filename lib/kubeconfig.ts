@@ -1,20 +1,13 @@
-import { createRequire } from 'node:module'
+// zx's YAML is this library (yaml 2), but reaching it through zx loads all of zx's vendor bundle
+// (~700 kB: globby, fs-extra, ...), ~100 ms; yaml alone, in the bundle, costs a few ms
+// (docs/performance.md).
+import * as YAML from 'yaml'
 import { OperationError } from './errors.ts'
 import { chmod } from 'node:fs/promises'
 import { ensurePrivateDir, readIfExists, writeFileAtomic } from './fsutil.ts'
 import type { K3d, K3dCluster } from './k3d.ts'
 import { kubeconfigPath } from './paths.ts'
 import type { Paths } from './paths.ts'
-
-type Yaml = typeof import('zx').YAML
-let yaml: Yaml | undefined
-/**
- * zx's YAML, loaded on first use (synchronously, from zx's CommonJS build): most commands
- * never parse YAML, and `current` must not pay ~70 ms for the rest of zx's bundle.
- */
-function YAML(): Yaml {
-  return (yaml ??= (createRequire(import.meta.url)('zx') as typeof import('zx')).YAML)
-}
 
 /** Hosts k3d writes into a kubeconfig's server URL that we point at localhost instead. */
 const REWRITTEN_HOSTS = new Set(['0.0.0.0', '127.0.0.1', 'host.docker.internal', 'localhost'])
@@ -29,7 +22,7 @@ interface KubeconfigDoc {
 function parseDoc(text: string, source: string): KubeconfigDoc {
   let doc: unknown
   try {
-    doc = YAML().parse(text.replace(/^---\s*\n/, ''))
+    doc = YAML.parse(text.replace(/^---\s*\n/, ''))
   } catch (err) {
     throw new OperationError(`${source} is not a valid kubeconfig: ${(err as Error).message.split('\n')[0]}`)
   }
@@ -61,7 +54,7 @@ export function rewriteKubeconfig(text: string, name: string, apiPort: number): 
     throw new OperationError(`kubeconfig from k3d has no context ${context}`)
   }
   doc['current-context'] = context
-  return YAML().stringify(doc)
+  return YAML.stringify(doc)
 }
 
 /** current-context of a kubeconfig text, or null. */
