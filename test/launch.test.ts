@@ -5,10 +5,12 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { cp, mkdir, readdir, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises'
 import path from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { BIN_DIR, REPO_ROOT, sandboxFor } from './helpers/sandbox.ts'
 import type { RunResult, Sandbox } from './helpers/sandbox.ts'
 import { makeRepo } from './helpers/git.ts'
 import { choose, manifestInputs, restoreCaCerts, SAVED_CA } from '../tools/launch.mjs'
+import { sourceLocations } from '../tools/build.mjs'
 
 // ---------------------------------------------------------------- choose(), in a fake tree
 
@@ -87,6 +89,21 @@ test('restoreCaCerts gives back exactly what the prologue put aside: a value, an
   const direct: NodeJS.ProcessEnv = { NODE_EXTRA_CA_CERTS: '/etc/ca.pem' } // started without the prologue
   restoreCaCerts(direct)
   assert.deepEqual(direct, { NODE_EXTRA_CA_CERTS: '/etc/ca.pem' })
+})
+
+test('inside the bundle, import.meta names the source file, as under tsx', async (t) => {
+  const sb = await sandboxFor(t)
+  const root = path.join(sb.root, 'my project') // a space: URLs and paths differ
+  await mkdir(path.join(root, 'lib', 'sub'), { recursive: true })
+  const source = path.join(root, 'lib', 'sub', 'where.ts')
+  await writeFile(source, 'const here: string[] = [import.meta.url, import.meta.dirname, import.meta.filename]\nconsole.log(JSON.stringify(here))\n')
+  const { build } = await import('esbuild')
+  await build({ entryPoints: [source], outdir: path.join(root, 'dist'), bundle: true, format: 'esm', platform: 'node', outExtension: { '.js': '.mjs' }, plugins: [sourceLocations(path.join(root, 'dist'))], logLevel: 'silent' })
+  const bundled = await sb.run(process.execPath, [path.join(root, 'dist', 'where.mjs')])
+  const tsx = await sb.run(process.execPath, ['--import', 'tsx', source], { cwd: REPO_ROOT })
+  assert.equal(bundled.code, 0, bundled.stderr)
+  assert.deepEqual(JSON.parse(bundled.stdout), [pathToFileURL(source).href, path.dirname(source), source])
+  assert.equal(bundled.stdout, tsx.stdout)
 })
 
 // ---------------------------------------------------------------- a built copy of the project

@@ -7,6 +7,7 @@
 // tools/launch.mjs uses it only while it is newer than every one of them (dist/manifest.json).
 import { readFile, readdir, rename, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { DIST, MANIFEST, ROOT, manifestInputs } from './launch.mjs'
 
 const ifPossible = process.argv.includes('--if-possible')
@@ -16,23 +17,31 @@ const quiet = process.argv.includes('--quiet')
  * Inside the bundle every module sits in dist/, so `import.meta.url` (and `dirname`, `filename`)
  * would name the bundle instead of the source. Each project source gets them rewritten to the
  * path it has in the tree, computed from the bundle's own location so that a moved checkout still
- * works: code that finds files next to itself behaves the same under both runners.
+ * works: code that finds files next to itself behaves the same under both runners. Lines keep
+ * their numbers (the helper's import goes last; imports are hoisted), so source maps and coverage
+ * still point at the right lines.
+ * @param {string} outdir
+ * @returns {import('esbuild').Plugin}
  */
-/** @param {string} outdir @returns {import('esbuild').Plugin} */
-function sourceLocations(outdir) {
+export function sourceLocations(outdir) {
   return {
     name: 'source-locations',
     setup(build) {
       build.onLoad({ filter: /\.ts$/ }, async (args) => {
-        if (args.path.includes(`${path.sep}node_modules${path.sep}`)) return undefined
+        if (args.path.split(path.sep).includes('node_modules')) return undefined
         const text = await readFile(args.path, 'utf8')
-        if (!text.includes('import.meta')) return undefined
+        if (!/\bimport\.meta\.(url|dirname|filename)\b/.test(text)) return undefined
         const rel = path.relative(outdir, args.path).split(path.sep).join('/')
-        const relDir = path.posix.dirname(rel)
-        const contents = text
-          .replace(/\bimport\.meta\.url\b/g, `new URL(${JSON.stringify(rel)}, import.meta.url).href`)
-          .replace(/\bimport\.meta\.filename\b/g, `(import.meta.dirname + ${JSON.stringify(`/${rel}`)})`)
-          .replace(/\bimport\.meta\.dirname\b/g, `(import.meta.dirname + ${JSON.stringify(`/${relDir}`)})`)
+        const at = (/** @type {string} */ target) => `new URL(${JSON.stringify(target)}, import.meta.url)`
+        /** @type {Record<string, string>} */
+        const replacement = {
+          url: `${at(rel)}.href`,
+          filename: `__sourcePath(${at(rel)})`,
+          dirname: `__sourcePath(${at(path.posix.dirname(rel))})`,
+        }
+        const contents =
+          text.replace(/\bimport\.meta\.(url|dirname|filename)\b/g, (_, key) => replacement[key] ?? _) +
+          "\nimport { fileURLToPath as __sourcePath } from 'node:url'\n"
         return { contents, loader: 'ts' }
       })
     },
@@ -105,15 +114,18 @@ async function build() {
   }
 }
 
-try {
-  await build()
-} catch (err) {
-  const message = err instanceof Error ? err.message.split('\n')[0] : String(err)
-  if (ifPossible) {
-    // An install without esbuild's binary still works: the scripts run through tsx.
-    process.stderr.write(`build: dist/ not built (${message}); the scripts will run through tsx\n`)
-  } else {
-    process.stderr.write(`build: ${message}\n`)
-    process.exitCode = 1
+// Run as a program (npm run build), not when a test imports sourceLocations().
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  try {
+    await build()
+  } catch (err) {
+    const message = err instanceof Error ? err.message.split('\n')[0] : String(err)
+    if (ifPossible) {
+      // An install without esbuild's binary still works: the scripts run through tsx.
+      process.stderr.write(`build: dist/ not built (${message}); the scripts will run through tsx\n`)
+    } else {
+      process.stderr.write(`build: ${message}\n`)
+      process.exitCode = 1
+    }
   }
 }
