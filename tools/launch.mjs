@@ -7,7 +7,6 @@
 //   - neither (no `npm ci` yet): one line saying so, exit 1.
 // Plain JavaScript on purpose: it decides whether TypeScript can run at all. See docs/performance.md.
 import { existsSync, readFileSync, statSync } from 'node:fs'
-import module from 'node:module'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 
@@ -115,9 +114,6 @@ async function main(script) {
     if (choice.runner === 'bundle') {
       // Stack traces name lib/*.ts, as under tsx.
       if (process.env.DEBUG_MULTI_CLUSTER) process.setSourceMapsEnabled(true)
-      // Node 22.1+ keeps V8's compiled code between runs (in the OS temp dir); not inherited by children.
-      const { enableCompileCache } = /** @type {{ enableCompileCache?: () => unknown }} */ (module)
-      enableCompileCache?.()
       await import(pathToFileURL(choice.entry).href)
       return
     }
