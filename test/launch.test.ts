@@ -26,6 +26,7 @@ async function fakeTree(sb: Sandbox, opts: { tsx?: boolean; started?: bigint; en
     await utimes(path.join(root, f), old, old)
   }
   if (opts.entry !== false) await writeFile(path.join(root, 'dist', 'x.mjs'), '')
+  await writeFile(path.join(root, 'dist', 'chunk-1.mjs'), '')
   if (opts.tsx !== false) {
     await mkdir(path.join(root, 'node_modules', 'tsx'), { recursive: true })
     await writeFile(path.join(root, 'node_modules', 'tsx', 'package.json'), '{}')
@@ -33,7 +34,12 @@ async function fakeTree(sb: Sandbox, opts: { tsx?: boolean; started?: bigint; en
   const started = opts.started ?? BigInt(Date.now()) * 1_000_000n
   await writeFile(
     path.join(root, 'dist', 'manifest.json'),
-    JSON.stringify({ startedNs: String(started), entries: { 'scripts/x.ts': 'x.mjs' }, inputs: ['lib/a.ts', 'package-lock.json', 'scripts/x.ts'] }),
+    JSON.stringify({
+      startedNs: String(started),
+      entries: { 'scripts/x.ts': 'x.mjs' },
+      outputs: ['chunk-1.mjs', 'x.mjs'],
+      inputs: ['lib/a.ts', 'package-lock.json', 'scripts/x.ts'],
+    }),
   )
   return { root, script: path.join(root, 'scripts', 'x.ts') }
 }
@@ -63,6 +69,8 @@ test('choose: a manifest without its bundle is incomplete; without tsx either, n
   assert.deepEqual(choose(root, script, {}), { runner: 'none', reason: 'the bundle is incomplete', fix: 'npm run build' })
   await writeFile(path.join(root, 'dist', 'x.mjs'), '')
   assert.equal(choose(root, script, {}).runner, 'bundle', 'a fresh bundle needs no node_modules')
+  await rm(path.join(root, 'dist', 'chunk-1.mjs'))
+  assert.deepEqual(choose(root, script, {}), { runner: 'none', reason: 'the bundle is incomplete', fix: 'npm run build' }, 'a chunk is missing')
 })
 
 test('manifestInputs: own sources plus what shapes the build, never node_modules', () => {

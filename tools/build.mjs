@@ -98,7 +98,13 @@ async function build() {
       plugins: [sourceLocations(outdir)],
     })
     const inputs = manifestInputs(Object.keys(result.metafile.inputs))
-    await writeFile(path.join(staging, path.basename(MANIFEST)), `${JSON.stringify({ startedNs: String(startedNs), entries: ENTRIES, inputs }, null, 2)}\n`)
+    // Every module of the bundle (entries and chunks): a dist/ missing one cannot be trusted.
+    const outputs = Object.keys(result.metafile.outputs)
+      .filter((f) => f.endsWith('.mjs'))
+      .map((f) => path.basename(f))
+      .sort()
+    const manifest = { startedNs: String(startedNs), entries: ENTRIES, outputs, inputs }
+    await writeFile(path.join(staging, path.basename(MANIFEST)), `${JSON.stringify(manifest, null, 2)}\n`)
     const old = path.join(ROOT, `.dist-old-${process.pid}`)
     await renameIfExists(outdir, old)
     await rename(staging, outdir).catch(async (err) => {

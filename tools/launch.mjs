@@ -40,7 +40,7 @@ export function manifestInputs(metafileInputs) {
 }
 
 /**
- * @typedef {{ startedNs: string, entries: Record<string, string>, inputs: string[] }} Manifest
+ * @typedef {{ startedNs: string, entries: Record<string, string>, outputs: string[], inputs: string[] }} Manifest
  * @typedef {{ runner: 'bundle', entry: string } | { runner: 'tsx' | 'none', reason: string, fix?: string }} Choice
  */
 
@@ -71,7 +71,7 @@ export function choose(root, script, env) {
   let started
   try {
     started = BigInt(manifest.startedNs)
-    statSync(entry)
+    for (const file of [name, ...manifest.outputs]) statSync(path.join(root, 'dist', file))
   } catch {
     return fallback('the bundle is incomplete')
   }
