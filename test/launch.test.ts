@@ -204,6 +204,25 @@ test('without `npm ci`: one line naming the fix, exit 1; a fresh bundle needs no
   assert.deepEqual(half, { code: 1, stdout: '', stderr: `cluster-manager.ts: dependencies are not installed; run \`npm ci\` in ${root}\n` })
 })
 
+test('the prologue stops when it cannot find its own path (never runs the rest of the file as sh)', async (t) => {
+  const sb = await sandboxFor(t)
+  // A PATH with node and nothing else: no realpath.
+  const onlyNode = path.join(sb.root, 'only-node')
+  await mkdir(onlyNode)
+  await symlink(process.execPath, path.join(onlyNode, 'node'))
+  for (const script of ['cluster-manager.ts', 'dev-up-multi.ts']) {
+    // Each script's own first two lines, then a line that tells if sh went on (the real third
+    // line would run the script again through its backquotes, over and over).
+    const [shebang, prologue] = (await readFile(path.join(REPO_ROOT, 'scripts', script), 'utf8')).split('\n')
+    const probe = path.join(sb.root, script)
+    await writeFile(probe, `${shebang}\n${prologue}\necho "sh went on past the prologue" >&2\n`, { mode: 0o755 })
+    const r = await sb.run(probe, ['help'], { env: { PATH: onlyNode } })
+    assert.equal(r.code, 127, r.stderr)
+    assert.equal(r.stdout, '')
+    assert.match(r.stderr, /^[^\n]*realpath[^\n]*not found\n$/, 'one line from sh, nothing after the prologue')
+  }
+})
+
 test('NODE_EXTRA_CA_CERTS: not loaded by our process, handed unchanged to every child it starts', async (t) => {
   const sb = await sandboxFor(t)
   const repo = await makeRepo(sb)
