@@ -7,18 +7,21 @@ import { run as realRun } from './proc.ts'
 const DOCKER_DOWN = /Cannot connect to the Docker daemon|Is the docker daemon running|error during connect/i
 
 /**
- * The forms in which a container runtime refuses to publish a host port (k3d relays them
- * inside its own error), each with the port it names. Sources: ../shared/k3d-reference.md,
- * "docker, as a real daemon answers" (Docker 20 and 28, Docker Desktop, Windows hosts).
+ * The forms in which a container runtime refuses to publish a host port (k3d relays them inside
+ * its own error), each with the port it names. Every form is a recorded text in
+ * test/fixtures/real/ with where it came from (this machine's daemon, k3d's source, public reports
+ * of Docker 28, Docker Desktop, Windows and Podman); test/tool-errors.test.ts replays them all.
+ * Hosts are printed raw by docker (`Bind for :::8080`), bracketed by Go (`listen tcp [::]:8080`).
  */
 const PORT_CONFLICT: RegExp[] = [
-  /Bind for \[?[\w.:]*?\]?:(\d+) failed: port is already allocated/i, // another container holds it
-  /listen tcp[46]? \[?[\w.:]*?\]?:(\d+): bind: address already in use/i, // userland proxy, Desktop
-  /failed to bind host port for \[?[\w.:]*?\]?:(\d+):\S*: address already in use/i, // Docker Engine 28
-  /Ports are not available: exposing port \w+ \[?[\w.:]*?\]?:(\d+)/i, // Docker Desktop
-  /listen tcp[46]? \[?[\w.:]*?\]?:(\d+): bind: (?:Only one usage of each socket address|An attempt was made to access a socket in a way forbidden)/i, // Windows
+  /Bind for \S*?:(\d+) failed: port is already allocated/i, // another container holds it
+  /Bind for \S*?:(\d+): unexpected error/i, // old Docker for Mac: (Failure EADDRINUSE)
+  /listen (?:tcp|udp)[46]? \S*?:(\d+): bind: (?:address already in use|Only one usage of each socket address|An attempt was made to access a socket in a way forbidden)/i, // userland proxy, Desktop, Podman, Windows
+  /failed to bind host port (?:for )?\S*?:(\d+)[:/]/i, // Docker Engine 28 and later
+  /Ports are not available: exposing port \w+ \S*?:(\d+)/i, // Docker Desktop
 ]
-const PORT_CONFLICT_WORDS = /port is already allocated|address already in use|Ports are not available|Only one usage of each socket address|forbidden by its access permissions/i
+const PORT_CONFLICT_WORDS =
+  /port is already allocated|address already in use|failed to bind host port|Ports are not available|Only one usage of each socket address|forbidden by its access permissions|EADDRINUSE/i
 
 /** What a docker failure (or one k3d relays) was about, read once from the runtime's words. */
 export type DockerFailure = { kind: 'docker-down' } | { kind: 'port-conflict'; port: number | null }
