@@ -55,7 +55,7 @@ test('port conflicts relayed by k3d start (FATA) and inside other words', () => 
 test('the daemon down, as recorded from the real CLI, and as k3d relays it', () => {
   for (const id of ['daemon-down-info', 'daemon-down-image-inspect']) {
     const c = docker20.captures[id]!
-    assert.deepEqual(dockerFailure(fill(c.stderr, { host: 'unix:///tmp/x/docker.sock' })), { kind: 'docker-down' }, id)
+    assert.deepEqual(dockerFailure(fill(c.stderr, { host: 'unix:///run/user/1000/docker.sock' })), { kind: 'docker-down' }, id)
   }
   const down = k3dText('docker-down')
   const f = failed(`FATA[0000] ${down.text}`)
