@@ -278,12 +278,14 @@ test('8 concurrent creates with distinct names and ports all succeed; racing for
 
 test('create holds no lock while it sleeps: list answers during K3D_SIM_CREATE_DELAY_MS', async (t) => {
   const sb = await sandboxFor(t)
-  const slow = create(sb, 'slow', { env: { K3D_SIM_CREATE_DELAY_MS: '1500' } })
-  await new Promise((r) => setTimeout(r, 400))
-  const t0 = Date.now()
+  // no timing asserted (the machine may be loaded): list must answer while create is still asleep
+  const slow = create(sb, 'slow', { env: { K3D_SIM_CREATE_DELAY_MS: '3000' } })
+  let settled = false
+  void slow.finally(() => (settled = true))
+  while (!(await simState(sb)).clusters.slow) await new Promise((r) => setTimeout(r, 50))
   const during = await list(sb)
-  assert.ok(Date.now() - t0 < 1000, 'list was not blocked')
-  assert.deepEqual(during.map((c) => c.name), ['slow'], 'the cluster being created is visible')
+  assert.equal(settled, false, 'list answered before the create finished: it was not blocked by the sleeping create')
+  assert.deepEqual(during.map((c) => [c.name, c.nodes[0]!.State.Status]), [['slow', 'created']], 'the cluster being created is visible')
   ok((await slow).r)
   assert.equal((await list(sb))[0].serversRunning, 1)
   // a --timeout shorter than the delay: rolled back
