@@ -6,6 +6,7 @@
 // at the end, also on failure or Ctrl-C. Otherwise every test is reported skipped with one line
 // saying why; exit 0.
 import { spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import path from 'node:path'
 import { $, which } from 'zx'
 import { missingPrerequisite, startPrivateDaemon } from '../real-docker/daemon.ts'
@@ -13,10 +14,16 @@ import type { PrivateDaemon } from '../real-docker/daemon.ts'
 
 const FILES = ['e2e.k3d.ts'].map((f) => path.join(import.meta.dirname, f))
 
+/** The test run under way, stopped with us on a signal. */
+let tests: ChildProcess | null = null
+
 function runTests(env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...FILES], { stdio: 'inherit', env: { ...process.env, ...env } })
-    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)))
+    const child = (tests = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...FILES], { stdio: 'inherit', env: { ...process.env, ...env } }))
+    child.on('exit', (code, signal) => {
+      tests = null
+      resolve(code ?? (signal ? 1 : 0))
+    })
   })
 }
 
@@ -24,6 +31,7 @@ function runTests(env: NodeJS.ProcessEnv): Promise<number> {
 const started: { daemon: PrivateDaemon | null } = { daemon: null }
 for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
   process.on(signal, () => {
+    tests?.kill(signal)
     void (started.daemon?.remove() ?? Promise.resolve()).finally(() => process.exit(code))
   })
 }

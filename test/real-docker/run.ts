@@ -6,6 +6,7 @@
 // with one line saying why and how to get it; exit 0.
 // `-- --record` also writes what the daemon answered to test/fixtures/real/docker-X.Y.json.
 import { spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { mkdirSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs'
 import path from 'node:path'
 import { importBusybox, missingPrerequisite, reapLeftovers, startPrivateDaemon } from './daemon.ts'
@@ -19,11 +20,17 @@ const WITH_DAEMON = ['images.docker.ts', 'ports.docker.ts', 'bootstrap.docker.ts
 const AFTER_STOP = ['stopped.docker.ts']
 const record = process.argv.includes('--record')
 
+/** The test run under way, stopped with us on a signal (a terminal's Ctrl-C reaches it anyway; a kill of our pid alone does not). */
+let tests: ChildProcess | null = null
+
 function runTests(files: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const args = ['--import', 'tsx', '--test', '--test-concurrency=1', ...files.map((f) => path.join(HERE, f))]
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { stdio: 'inherit', env: { ...process.env, ...env } })
-    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)))
+    const child = (tests = spawn(process.execPath, args, { stdio: 'inherit', env: { ...process.env, ...env } }))
+    child.on('exit', (code, signal) => {
+      tests = null
+      resolve(code ?? (signal ? 1 : 0))
+    })
   })
 }
 
@@ -37,6 +44,7 @@ const cleanup = () => (cleaning ??= (async () => {
 
 for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
   process.on(signal, () => {
+    tests?.kill(signal)
     void cleanup().finally(() => process.exit(code))
   })
 }
