@@ -227,15 +227,17 @@ test('NODE_EXTRA_CA_CERTS: not loaded by our process, handed unchanged to every 
   const sb = await sandboxFor(t)
   const repo = await makeRepo(sb)
   const seen = path.join(sb.root, 'seen')
-  // Every k3d call records what it got, then runs the simulator (without the variable: the
-  // simulator is a Node program and would warn about the missing file).
+  // Every simulated tool call records what it got, then runs the simulator without the variable
+  // (the simulator is a Node program and would warn about the missing file itself).
   const shims = path.join(sb.root, 'shims')
   await mkdir(shims)
-  await writeFile(
-    path.join(shims, 'k3d'),
-    `#!/bin/sh\necho "k3d \${NODE_EXTRA_CA_CERTS-<unset>} \${${SAVED_CA}-<unset>}" >> '${seen}'\nunset NODE_EXTRA_CA_CERTS\nexec '${path.join(BIN_DIR, 'k3d')}' "$@"\n`,
-    { mode: 0o755 },
-  )
+  for (const tool of ['k3d', 'kubectl', 'docker']) {
+    await writeFile(
+      path.join(shims, tool),
+      `#!/bin/sh\necho "${tool} \${NODE_EXTRA_CA_CERTS-<unset>} \${${SAVED_CA}-<unset>}" >> '${seen}'\nunset NODE_EXTRA_CA_CERTS\nexec '${path.join(BIN_DIR, tool)}' "$@"\n`,
+      { mode: 0o755 },
+    )
+  }
   await writeFile(path.join(repo, 'multi-cluster.config.json'), JSON.stringify({ deploy: `echo "deploy \${NODE_EXTRA_CA_CERTS-<unset>} \${${SAVED_CA}-<unset>}" >> '${seen}'` }))
   const env = { PATH: `${shims}:${sb.env.PATH}` }
   const manager = path.join(REPO_ROOT, 'scripts', 'cluster-manager.ts')
@@ -246,7 +248,7 @@ test('NODE_EXTRA_CA_CERTS: not loaded by our process, handed unchanged to every 
   assert.equal(started.code, 0, started.stderr)
   assert.doesNotMatch(started.stderr, /extra certs/i, 'our own process never loaded the file')
   const lines = (await readFile(seen, 'utf8')).trim().split('\n')
-  assert.ok(lines.some((l) => l.startsWith('k3d ')) && lines.some((l) => l.startsWith('deploy ')), lines.join('\n'))
+  for (const child of ['k3d', 'kubectl', 'docker', 'deploy']) assert.ok(lines.some((l) => l.startsWith(`${child} `)), `${child} ran: ${lines.join('\n')}`)
   for (const line of lines) assert.equal(line.replace(/^\w+ /, ''), `${missing} <unset>`, line)
 
   for (const [value, expected] of [[undefined, '<unset>'], ['', '']] as const) {
