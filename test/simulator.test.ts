@@ -1,5 +1,5 @@
 // The k3d / kubectl / docker simulator (test/fixtures) rejects what the real tools reject and does
-// what /work/shared/k3d-reference.md says they do. Every test gets its own HOME and state dir.
+// what the k3d/docker/kubectl reference beside this repository says they do. Every test gets its own HOME and state dir.
 import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import net from 'node:net'
