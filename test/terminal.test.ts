@@ -113,3 +113,13 @@ test('shell NAME on a terminal: bash with (NAME) before its prompt, kubectl on t
   assert.match(r.screen, /Entering \/bin\/bash for cluster 'alpha'/)
   assert.match(r.screen, /Left the shell of cluster 'alpha'/)
 })
+
+test('exec on a terminal: Ctrl-C reaches the command once (from the terminal, not relayed again); its status is ours', async (t) => {
+  const sb = await sandboxFor(t)
+  await create(sb, 'alpha')
+  const script = 'trap \'echo "got INT"; n=$((n+1)); [ $n -ge 1 ] && sleep 0.3 && echo "count=$n" && exit 9\' INT; n=0; echo ready; while :; do sleep 0.05; done'
+  const r = await runInPty(sb, [MANAGER, 'exec', 'alpha', '--', 'sh', '-c', script], { cwd: sb.root, steps: [{ expect: /ready\n/, send: '\x03' }] })
+  assert.equal(r.code, 9, r.screen)
+  assert.equal(r.screen.match(/got INT/g)?.length, 1, r.screen)
+  assert.doesNotMatch(r.screen, /interrupted/) // the entry point's own Ctrl-C handling stayed out of it
+})
