@@ -170,11 +170,6 @@ export async function resolveCurrent(p: Paths, env: NodeJS.ProcessEnv = process.
   return pointed ? { name: pointed, source: { kind: 'pointer', file: p.currentFile } } : null
 }
 
-/** The current cluster's name, or null (a Foreign context is no cluster of ours). */
-export async function currentName(p: Paths, env: NodeJS.ProcessEnv, opts: ResolveOptions = {}): Promise<string | null> {
-  return (await resolveCurrent(p, env, opts))?.name ?? null
-}
-
 // ---------------------------------------------------------------- writing
 
 async function setPointer(p: Paths, name: string): Promise<void> {
