@@ -1,21 +1,27 @@
+import { OperationError } from './errors.ts'
+import { referenceMatches } from './imageref.ts'
+import type { LocalImage } from './imageref.ts'
 import type { Runner } from './proc.ts'
 import { run as realRun } from './proc.ts'
 
 const DOCKER_DOWN = /Cannot connect to the Docker daemon|Is the docker daemon running|error during connect/i
 
 /**
- * The forms in which a container runtime refuses to publish a host port (k3d relays them
- * inside its own error), each with the port it names. Sources: ../shared/k3d-reference.md,
- * "docker, as a real daemon answers" (Docker 20 and 28, Docker Desktop, Windows hosts).
+ * The forms in which a container runtime refuses to publish a host port (k3d relays them inside
+ * its own error), each with the port it names. Every form is a recorded text in
+ * test/fixtures/real/ with where it came from (this machine's daemon, k3d's source, public reports
+ * of Docker 28, Docker Desktop, Windows and Podman); test/tool-errors.test.ts replays them all.
+ * Hosts are printed raw by docker (`Bind for :::8080`), bracketed by Go (`listen tcp [::]:8080`).
  */
 const PORT_CONFLICT: RegExp[] = [
-  /Bind for \[?[\w.:]*?\]?:(\d+) failed: port is already allocated/i, // another container holds it
-  /listen tcp[46]? \[?[\w.:]*?\]?:(\d+): bind: address already in use/i, // userland proxy, Desktop
-  /failed to bind host port for \[?[\w.:]*?\]?:(\d+):\S*: address already in use/i, // Docker Engine 28
-  /Ports are not available: exposing port \w+ \[?[\w.:]*?\]?:(\d+)/i, // Docker Desktop
-  /listen tcp[46]? \[?[\w.:]*?\]?:(\d+): bind: (?:Only one usage of each socket address|An attempt was made to access a socket in a way forbidden)/i, // Windows
+  /Bind for \S*?:(\d+) failed: port is already allocated/i, // another container holds it
+  /Bind for \S*?:(\d+): unexpected error/i, // old Docker for Mac: (Failure EADDRINUSE)
+  /listen (?:tcp|udp)[46]? \S*?:(\d+): bind: (?:address already in use|Only one usage of each socket address|An attempt was made to access a socket in a way forbidden)/i, // userland proxy, Desktop, Podman, Windows
+  /failed to bind host port (?:for )?\S*?:(\d+)[:/]/i, // Docker Engine 28 and later
+  /Ports are not available: exposing port \w+ \S*?:(\d+)/i, // Docker Desktop
 ]
-const PORT_CONFLICT_WORDS = /port is already allocated|address already in use|Ports are not available|Only one usage of each socket address|forbidden by its access permissions/i
+const PORT_CONFLICT_WORDS =
+  /port is already allocated|address already in use|failed to bind host port|Ports are not available|Only one usage of each socket address|forbidden by its access permissions|EADDRINUSE/i
 
 /** What a docker failure (or one k3d relays) was about, read once from the runtime's words. */
 export type DockerFailure = { kind: 'docker-down' } | { kind: 'port-conflict'; port: number | null }
@@ -48,15 +54,39 @@ export class Docker {
   }
 
   /**
-   * Which of IMAGES exist locally, in one `docker image inspect` call: docker prints the
-   * images it has on stdout and one `No such image: X` line per missing one, exit 1.
+   * Which of IMAGES exist locally, in one `docker image inspect` call. Docker prints the images
+   * it has as a JSON array on stdout and one error line per missing one on stderr (exit 1); the
+   * stderr wording names an image in docker's familiar form, not as written (`nginx` comes back
+   * as `nginx:latest`), and changes between engines. So presence is read from stdout, matched
+   * by docker's reference rules (lib/imageref.ts); stderr only says whether the call failed for
+   * another reason (daemon down), which is an error, not a list of absent images.
    */
   async localImages(images: readonly string[]): Promise<{ present: string[]; absent: string[] }> {
     if (images.length === 0) return { present: [], absent: [] }
     const r = await this.run('docker', ['image', 'inspect', ...images])
-    if (r.code === 0) return { present: [...images], absent: [] }
-    const missing = new Set([...r.stderr.matchAll(/No such image: (\S+)/g)].map((m) => m[1]!))
-    if (missing.size === 0) throw new Error(`docker image inspect failed: ${r.stderr.trim().split('\n')[0] || `exit ${r.code}`}`)
-    return { present: images.filter((i) => !missing.has(i)), absent: images.filter((i) => missing.has(i)) }
+    if (r.code === 127) throw new OperationError('docker is not installed (not on PATH)', 'install Docker (Docker Desktop, colima or docker-ce)')
+    const problem = r.stderr.split('\n').map((l) => l.trim()).find((l) => l !== '' && !PER_IMAGE_ERROR.test(l))
+    if (r.code !== 0 && problem !== undefined) {
+      if (dockerFailure(problem)?.kind === 'docker-down') throw new OperationError('the Docker daemon is not running', DOCKER_DOWN_HINT)
+      throw new OperationError(`docker image inspect failed: ${problem}`)
+    }
+    const listed = parseInspect(r.stdout)
+    const present = images.filter((image) => referenceMatches(image, listed))
+    return { present, absent: images.filter((image) => !present.includes(image)) }
   }
+}
+
+/** A line of `docker image inspect` stderr about one reference: it is absent or not a valid name. */
+const PER_IMAGE_ERROR = /no such image|invalid reference format/i
+
+/** stdout of `docker image inspect` (a JSON array, `[]` when nothing matched) into the images it lists. */
+function parseInspect(stdout: string): LocalImage[] {
+  let data: unknown
+  try {
+    data = JSON.parse(stdout.trim() || '[]')
+  } catch {
+    throw new OperationError('docker image inspect printed something that is not JSON')
+  }
+  if (!Array.isArray(data)) throw new OperationError('docker image inspect did not print a JSON array')
+  return data.filter((d): d is LocalImage => typeof d === 'object' && d !== null)
 }

@@ -145,10 +145,11 @@ export function k3dFailure(result: RunResult): K3dFailure {
   const text = all.join('\n')
   const find = (re: RegExp) => all.find((l) => re.test(l))
   const docker = dockerFailure(text)
-  // k3d ends with a generic "rolled back" line; the cause is the line that names it.
+  // k3d ends with a generic "rolled back" line, or (image import) a generic WARN after the ERRO
+  // line; the cause is the line that names it, else k3d's last fatal or error line.
   const pick = (kind: K3dFailureKind, line: string | undefined, port: number | null = null): K3dFailure => {
-    const fatal = [...err].reverse().find((l) => /^FATA\[/.test(l))
-    const chosen = line ?? fatal ?? err[err.length - 1] ?? all[all.length - 1]
+    const last = (level: string) => [...err].reverse().find((l) => l.startsWith(`${level}[`))
+    const chosen = line ?? last('FATA') ?? last('ERRO') ?? err[err.length - 1] ?? all[all.length - 1]
     return { kind, port, reason: chosen ? logPrefix(chosen) : `exit code ${result.code}` }
   }
   if (docker?.kind === 'port-conflict') return pick('port-conflict', portConflictLine(all), docker.port)

@@ -1,14 +1,16 @@
 // The k3d / kubectl / docker simulator (test/fixtures) rejects what the real tools reject and does
-// what the k3d/docker/kubectl reference beside this repository says they do. Every test gets its own HOME and state dir.
+// what the reference beside this repository says they do, pinned to the recorded real texts of
+// test/fixtures/real/. Every test gets its own HOME and state dir.
 import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import net from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { existsSync } from 'node:fs'
-import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises'
+import { lstat, mkdir, readFile, readdir, stat, symlink, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { YAML } from 'zx'
 import { BIN_DIR, REPO_ROOT, sandboxFor, type RunResult, type Sandbox } from './helpers/sandbox.ts'
+import { daemonMessage, docker20, engines, fill, k3dText } from './fixtures/real/recorded.ts'
 
 // ---------------------------------------------------------------- helpers
 
@@ -97,6 +99,9 @@ async function kubeconfigFile(sb: Sandbox, name: string, file: string, host = 'l
   await writeFile(file, r.stdout.replace(/server: https:\/\/[^:]+:/, `server: https://${host}:`), { mode: 0o600 })
   return file
 }
+
+/** TEXT as a literal inside a RegExp. */
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 
 const nodeNames = (r: RunResult) => r.stdout.trim().split('\n').slice(1).map((l) => l.split(/\s+/)[0])
 
@@ -191,20 +196,21 @@ test('k3d cluster create: a taken name fails and leaves the existing cluster alo
 })
 
 // ---------------------------------------------------------------- ports
-test('a real listener on a host port makes create fail with port-allocated and roll back', async (t) => {
+test('a real listener on a host port makes create fail with the daemon\'s userland-proxy error and roll back', async (t) => {
   const sb = await sandboxFor(t)
   const [busyLb, busyApi, busyLocal, api] = await freePorts(4)
   await listen('0.0.0.0', busyLb, t)
   await listen('0.0.0.0', busyApi, t)
   await listen('127.0.0.1', busyLocal, t)
+  // another process holds it: docker's allocator knows nothing, its bind fails (recorded: run-userland-proxy)
+  const proxy = (p: number) => `Error starting userland proxy: listen tcp4 0.0.0.0:${p}: bind: address already in use`
   const byLb = await create(sb, 'blocked', { lb: busyLb, api })
-  failed(byLb.r, `Bind for 0.0.0.0:${busyLb} failed: port is already allocated`, 'Failed to create cluster >>> Rolling Back',
-    'Cluster creation FAILED, all changes have been rolled back!')
-  assert.match(byLb.r.stderr, /^ERRO\[\d{4}\] Failed Cluster Start: .*port is already allocated$/m)
+  failed(byLb.r, proxy(busyLb), 'Failed to create cluster >>> Rolling Back', 'Cluster creation FAILED, all changes have been rolled back!')
+  assert.match(byLb.r.stderr, /^ERRO\[\d{4}\] Failed Cluster Start: Failed to add one or more helper nodes: runtime failed to start node 'k3d-blocked-serverlb': .*address already in use$/m)
   assert.match(byLb.r.stderr, /^FATA\[\d{4}\] Cluster creation FAILED/m)
-  failed((await create(sb, 'blocked', { lb: api, api: busyApi })).r, `Bind for 0.0.0.0:${busyApi} failed: port is already allocated`)
-  // a listener on 127.0.0.1 only still blocks docker's 0.0.0.0 bind
-  failed((await create(sb, 'blocked', { lb: busyLocal, api })).r, `Bind for 0.0.0.0:${busyLocal} failed: port is already allocated`)
+  failed((await create(sb, 'blocked', { lb: api, api: busyApi })).r, proxy(busyApi))
+  // a listener on 127.0.0.1 only still blocks docker's 0.0.0.0 bind (recorded: run-userland-proxy-loopback)
+  failed((await create(sb, 'blocked', { lb: busyLocal, api })).r, proxy(busyLocal))
   assert.deepEqual(await list(sb), [])
   assert.deepEqual(existsSync(path.join(sb.state, 'kube')) ? await readdir(path.join(sb.state, 'kube')) : [], [])
   assert.equal(existsSync(path.join(sb.home, '.kube', 'config')), false)
@@ -272,12 +278,14 @@ test('8 concurrent creates with distinct names and ports all succeed; racing for
 
 test('create holds no lock while it sleeps: list answers during K3D_SIM_CREATE_DELAY_MS', async (t) => {
   const sb = await sandboxFor(t)
-  const slow = create(sb, 'slow', { env: { K3D_SIM_CREATE_DELAY_MS: '1500' } })
-  await new Promise((r) => setTimeout(r, 400))
-  const t0 = Date.now()
+  // no timing asserted (the machine may be loaded): list must answer while create is still asleep
+  const slow = create(sb, 'slow', { env: { K3D_SIM_CREATE_DELAY_MS: '3000' } })
+  let settled = false
+  void slow.finally(() => (settled = true))
+  while (!(await simState(sb)).clusters.slow) await new Promise((r) => setTimeout(r, 50))
   const during = await list(sb)
-  assert.ok(Date.now() - t0 < 1000, 'list was not blocked')
-  assert.deepEqual(during.map((c) => c.name), ['slow'], 'the cluster being created is visible')
+  assert.equal(settled, false, 'list answered before the create finished: it was not blocked by the sleeping create')
+  assert.deepEqual(during.map((c) => [c.name, c.nodes[0]!.State.Status]), [['slow', 'created']], 'the cluster being created is visible')
   ok((await slow).r)
   assert.equal((await list(sb))[0].serversRunning, 1)
   // a --timeout shorter than the delay: rolled back
@@ -287,7 +295,7 @@ test('create holds no lock while it sleeps: list answers during K3D_SIM_CREATE_D
 })
 
 // ---------------------------------------------------------------- kubeconfig
-test('default kubeconfig: updated and switched by default, untouched with --kubeconfig-update-default=false', async (t) => {
+test('default kubeconfig on create: updated and switched by default, untouched with --kubeconfig-update-default=false', async (t) => {
   const sb = await sandboxFor(t)
   const home = path.join(sb.home, '.kube', 'config')
   // absent stays absent
@@ -300,8 +308,6 @@ test('default kubeconfig: updated and switched by default, untouched with --kube
   await writeFile(home, original)
   ok((await create(sb, 'quiet2')).r)
   assert.equal(await readFile(home, 'utf8'), original)
-  ok(await sb.run('k3d', ['cluster', 'delete', 'quiet2']))
-  assert.equal(await readFile(home, 'utf8'), original, 'delete of a cluster it does not hold leaves it alone')
 
   // without the flag: merged and switched (real k3d behaviour)
   const [lb, api] = await freePorts(2)
@@ -318,19 +324,75 @@ test('default kubeconfig: updated and switched by default, untouched with --kube
   assert.equal(doc2['current-context'], 'k3d-loud')
   assert.ok(doc2.contexts.some((c: { name: string }) => c.name === 'k3d-merged'))
 
-  // delete removes its entries and unsets current-context if it was that one
-  ok(await sb.run('k3d', ['cluster', 'delete', 'loud']))
-  const doc3 = YAML.parse(await readFile(home, 'utf8'))
-  assert.equal(doc3['current-context'], '')
-  assert.ok(!JSON.stringify(doc3).includes('k3d-loud'))
-  assert.ok(doc3.contexts.some((c: { name: string }) => c.name === 'k3d-merged'))
-
-  // a new default kubeconfig is created 0600; $KUBECONFIG's first path is "the default"
+  // $KUBECONFIG names "the default" when it lists one file: created (0600) if missing
   const elsewhere = path.join(sb.root, 'kc', 'a.yaml')
-  ok((await create(sb, 'viaenv', { extra: ['--kubeconfig-update-default=true'], env: { KUBECONFIG: `${elsewhere}:${home}` } })).r)
+  ok((await create(sb, 'viaenv', { extra: ['--kubeconfig-update-default=true'], env: { KUBECONFIG: elsewhere } })).r)
   assert.equal((await stat(elsewhere)).mode & 0o777, 0o600)
   assert.equal(YAML.parse(await readFile(elsewhere, 'utf8'))['current-context'], 'k3d-viaenv')
-  assert.ok(!(await readFile(home, 'utf8')).includes('viaenv'))
+  // several files: k3d refuses to choose, warns, and the cluster is created anyway (k3d-v5.json kubeconfig-several-files)
+  const before = await readFile(elsewhere, 'utf8')
+  const several = ok((await create(sb, 'twofiles', { extra: ['--kubeconfig-update-default=true'], env: { KUBECONFIG: `${elsewhere}:${home}` } })).r)
+  assert.match(several.stderr, new RegExp(`^WARN\\[\\d{4}\\] ${escape(k3dText('kubeconfig-several-files').text)}$`, 'm'))
+  assert.equal(await readFile(elsewhere, 'utf8'), before)
+  assert.ok(!(await readFile(home, 'utf8')).includes('twofiles'))
+})
+
+test('k3d cluster delete always rewrites the default kubeconfig and moves its current-context to another context', async (t) => {
+  const sb = await sandboxFor(t)
+  const home = path.join(sb.home, '.kube', 'config')
+  ok((await create(sb, 'gone')).r)
+  // a file that never held the cluster is still loaded and written back (k3d-v5.json delete-kubeconfig-rewrite):
+  // comments and unknown keys are lost, and it becomes a fresh 0600 file
+  const mine = 'apiVersion: v1\nkind: Config\n# mine, keep me\ncurrent-context: other\ncontexts:\n- name: other\n  context: {cluster: other, user: other}\nmine: true\n'
+  await mkdir(path.dirname(home), { recursive: true })
+  await writeFile(home, mine, { mode: 0o644 })
+  const d = ok(await sb.run('k3d', ['cluster', 'delete', 'gone']))
+  assert.match(d.stdout, /Removing cluster details from default kubeconfig\.\.\./)
+  const rewritten = await readFile(home, 'utf8')
+  assert.notEqual(rewritten, mine)
+  assert.doesNotMatch(rewritten, /keep me|mine: true/)
+  assert.deepEqual(YAML.parse(rewritten), {
+    apiVersion: 'v1', clusters: null, contexts: [{ name: 'other', context: { cluster: 'other', user: 'other' } }], 'current-context': 'other', kind: 'Config', preferences: {}, users: null,
+  })
+  assert.equal((await stat(home)).mode & 0o777, 0o600)
+
+  // current-context on the deleted cluster moves to another context, not to ""
+  const [lb, api] = await freePorts(2)
+  ok(await sb.run('k3d', ['cluster', 'create', 'cur', '-p', `${lb}:80@loadbalancer`, '--api-port', String(api)]))
+  assert.equal(YAML.parse(await readFile(home, 'utf8'))['current-context'], 'k3d-cur')
+  ok(await sb.run('k3d', ['cluster', 'delete', 'cur']))
+  const moved = YAML.parse(await readFile(home, 'utf8'))
+  assert.equal(moved['current-context'], 'other')
+  assert.ok(!JSON.stringify(moved).includes('k3d-cur'))
+  // ... and to "" when no context is left
+  const alone = path.join(sb.root, 'alone.yaml')
+  ok((await create(sb, 'only', { extra: ['--kubeconfig-update-default=true'], env: { KUBECONFIG: alone } })).r)
+  ok(await sb.run('k3d', ['cluster', 'delete', 'only'], { env: { KUBECONFIG: alone } }))
+  assert.equal(YAML.parse(await readFile(alone, 'utf8'))['current-context'], '')
+
+  // a symlinked default kubeconfig: k3d follows it and replaces the target, the link stays
+  const target = path.join(sb.root, 'target.yaml')
+  const link = path.join(sb.root, 'link.yaml')
+  await writeFile(target, mine)
+  await symlink(target, link)
+  ok((await create(sb, 'linked')).r)
+  ok(await sb.run('k3d', ['cluster', 'delete', 'linked'], { env: { KUBECONFIG: link } }))
+  assert.ok((await lstat(link)).isSymbolicLink())
+  assert.doesNotMatch(await readFile(target, 'utf8'), /keep me/)
+
+  // missing: two WARN lines, nothing created, the delete succeeds (k3d-v5.json delete-kubeconfig-missing)
+  const absent = path.join(sb.root, 'absent', 'config')
+  ok((await create(sb, 'nofile')).r)
+  const r = ok(await sb.run('k3d', ['cluster', 'delete', 'nofile'], { env: { KUBECONFIG: absent } }))
+  assert.match(r.stderr, new RegExp(`^WARN\\[\\d{4}\\] ${escape(k3dText('delete-kubeconfig-failed').text)}\nWARN\\[\\d{4}\\] ${escape(fill(k3dText('delete-kubeconfig-missing').text, { path: absent }))}$`, 'm'))
+  assert.equal(existsSync(absent), false)
+  assert.match(r.stdout, /Successfully deleted cluster nofile!/)
+  // several files: refused with a warning, none written
+  ok((await create(sb, 'twice')).r)
+  const homeBefore = await readFile(home, 'utf8')
+  const two = ok(await sb.run('k3d', ['cluster', 'delete', 'twice'], { env: { KUBECONFIG: `${home}:${target}` } }))
+  assert.match(two.stderr, /multiple kubeconfigs specified via KUBECONFIG env var/)
+  assert.equal(await readFile(home, 'utf8'), homeBefore)
 })
 
 test('k3d kubeconfig get: the reference document, server host from --api-port or K3D_SIM_KUBECONFIG_HOST', async (t) => {
@@ -414,9 +476,9 @@ test('k3d cluster delete: missing is not an error; --all; kube state goes with t
 })
 
 // ---------------------------------------------------------------- images
-test('k3d image import: several images in one call; an absent image fails and imports nothing', async (t) => {
+test('k3d image import: several images in one call; absent ones are warnings and the rest are imported', async (t) => {
   const sb = await sandboxFor(t)
-  await writeFile(path.join(sb.state, 'images'), 'threads-agent/orchestrator:local\nthreads-agent/persona:local\n# comment\n')
+  await writeFile(path.join(sb.state, 'images'), `threads-agent/orchestrator:local\nthreads-agent/persona:local\n# comment\nqdrant/qdrant:v1.9.4@sha256:${'b'.repeat(64)}\n`)
   ok((await create(sb, 'img')).r)
   const env = { K3D_SIM_IMAGES: 'nginx,redis:7' }
   const r = ok(await sb.run('k3d', ['image', 'import', 'threads-agent/orchestrator:local', 'threads-agent/persona:local', 'nginx:latest', 'redis:7', '-c', 'img'], { env }))
@@ -425,10 +487,27 @@ test('k3d image import: several images in one call; an absent image fails and im
   assert.deepEqual(st.clusters.img.images, ['threads-agent/orchestrator:local', 'threads-agent/persona:local', 'nginx:latest', 'redis:7'])
   assert.equal(st.clusters.img.importCalls, 1)
 
-  const bad = failed(await sb.run('k3d', ['image', 'import', 'nginx', 'ghost/image:1', '--cluster', 'img'], { env }), 'ghost/image:1')
-  assert.match(bad.stderr, /At least one error occured/)
+  // one absent: a warning, the others imported, exit 0; k3d counts every image it was given (k3d-v5.json import-*)
+  const notFound = (image: string) => `WARN[0000] ${fill(k3dText('import-image-not-found').text, { image })}`
+  const partial = ok(await sb.run('k3d', ['image', 'import', 'docker.io/library/nginx', 'ghost/image:1', 'library/redis:7', '-c', 'img'], { env }))
+  assert.equal(partial.stderr, `${notFound('ghost/image:1')}\n`)
+  assert.match(partial.stdout, /Saving 2 image\(s\) from runtime\.\.\./)
+  assert.match(partial.stdout, new RegExp(escape(fill(k3dText('import-done').text, { requested: 3, clusters: 1 }))))
   st = await simState(sb)
-  assert.equal(st.clusters.img.importCalls, 1, 'nothing imported')
+  assert.equal(st.clusters.img.importCalls, 2)
+  assert.ok(!st.clusters.img.images.includes('ghost/image:1'))
+
+  // k3d finds runtime images by repo tag only: not by digest, not under index.docker.io (k3d-v5.json import-matching)
+  const byTagOnly = [`qdrant/qdrant@sha256:${'b'.repeat(64)}`, 'index.docker.io/library/nginx', 'qdrant/qdrant:v1.9.4']
+  const tagged = ok(await sb.run('k3d', ['image', 'import', ...byTagOnly, '-c', 'img'], { env }))
+  assert.equal(tagged.stderr, `${notFound(byTagOnly[0]!)}\n${notFound(byTagOnly[1]!)}\n`)
+
+  // none found: k3d's error, then its generic warning, exit 1, nothing imported
+  const none = failed(await sb.run('k3d', ['image', 'import', 'ghost/image:1', 'ghost', '--cluster', 'img'], { env }))
+  assert.equal(none.stderr, [notFound('ghost/image:1'), notFound('ghost'), `ERRO[0000] ${fill(k3dText('import-no-valid-images').text, { cluster: 'img' })}`,
+    `WARN[0000] ${k3dText('import-some-error').text}`, ''].join('\n'))
+  st = await simState(sb)
+  assert.equal(st.clusters.img.importCalls, 3, 'nothing imported')
   failed(await sb.run('k3d', ['image', 'import', 'nginx', '-c', 'nope'], { env }), 'failed to get cluster nope')
   failed(await sb.run('k3d', ['image', 'import', '-c', 'img']), 'requires at least 1 arg(s)')
   failed(await sb.run('k3d', ['image', 'import', 'nginx', '-c', 'img', '-m', 'teleport'], { env }), "Unknown image loading mode 'teleport'")
@@ -438,7 +517,111 @@ test('k3d image import: several images in one call; an absent image fails and im
   // docker sees the same images
   const inspect = ok(await sb.run('docker', ['image', 'inspect', 'threads-agent/persona:local', 'nginx'], { env }))
   assert.equal((JSON.parse(inspect.stdout) as unknown[]).length, 2)
-  failed(await sb.run('docker', ['image', 'inspect', 'ghost/image:1']), 'Error response from daemon: No such image: ghost/image:1')
+  failed(await sb.run('docker', ['image', 'inspect', 'ghost/image:1']), 'Error response from daemon: no such image: ghost/image:1: No such image: ghost/image:1')
+})
+
+// ---------------------------------------------------------------- replays of recorded real texts
+const HEX = 'c04b36f6dcac5244ba9719014ce45fdf22000e9c3f354f4ef4681bc804b48b51'
+
+/**
+ * The simulated daemon's images, named as the real-docker tier had tagged its one busybox image
+ * when it recorded: the repo-digest exchange came after the push to its registry.
+ */
+async function tierImages(sb: Sandbox, pushed: { registry: string; digest: string } | null): Promise<void> {
+  const repo = pushed ? ` ${pushed.registry}/team/app:3@${pushed.digest}` : ''
+  await writeFile(path.join(sb.state, 'images'), `bitnami/postgresql:16 nginx:latest redis:7 mc-tier/busybox:1${repo} localhost:5000/team/app:2\n`)
+}
+
+test('the simulated docker answers image inspect and image ls as the real daemon did (docker-20.10.json)', async (t) => {
+  const sb = await sandboxFor(t)
+  const values = { registry: 'localhost:41234', digest: `sha256:${'e'.repeat(64)}`, id: HEX }
+  const idOf = async () => JSON.parse(ok(await sb.run('docker', ['image', 'inspect', 'nginx'])).stdout)[0].Id as string
+  const project = (stdout: string) => JSON.stringify((JSON.parse(stdout) as Array<{ Id: string; RepoTags: string[]; RepoDigests: string[] }>).map((i) => ({ Id: i.Id, RepoTags: i.RepoTags, RepoDigests: i.RepoDigests })), null, 1) + '\n'
+  for (const id of ['image-inspect-mixed', 'image-inspect-digests', 'image-inspect-none', 'image-ls-format', 'daemon-down-info', 'daemon-down-image-inspect']) {
+    const recorded = docker20.captures[id]!
+    await tierImages(sb, id === 'image-inspect-digests' ? values : null)
+    const image = await idOf()
+    const all = { ...values, image, imageid: image.slice('sha256:'.length, 'sha256:'.length + 12), host: 'unix:///var/run/docker.sock', cli: '28.2.2' }
+    const args = recorded.command.slice(1).map((a) => fill(a, all))
+    const down = id.startsWith('daemon-down') ? { K3D_SIM_DOCKER_DOWN: '1' } : undefined
+    const r = await sb.run('docker', args, { env: down })
+    assert.equal(r.code, recorded.exit, `${id}: ${r.stderr}`)
+    assert.equal(r.stderr, fill(recorded.stderr, all), id)
+    const stdout = id.startsWith('image-inspect') ? project(r.stdout) : r.stdout
+    const want = fill(recorded.stdout, all)
+    assert.equal(stdout, want, id)
+  }
+})
+
+test('K3D_SIM_DOCKER_STYLE picks the engine: each recorded port-conflict form and image-missing line', async (t) => {
+  const sb = await sandboxFor(t)
+  // 20 (this machine's daemon, recorded): another container, another process
+  const local = [['container', 'run-port-allocated'], ['process', 'run-userland-proxy']] as const
+  const forms = [
+    ...local.map(([holder, id]) => ({ id, style: '20', holder, text: docker20.captures[id]!.stderr, vars: { port: '<<port>>', endpoint: '<<endpoint>>' } as Record<string, string> })),
+    ...engines.forms.filter((f) => f.sim).map((f) => ({ id: f.id, style: f.sim!.style, holder: f.sim!.holder, text: f.text, vars: f.vars ?? {} })),
+  ]
+  assert.ok(forms.length >= 5)
+  let n = 0
+  for (const form of forms) {
+    const env = { K3D_SIM_DOCKER_STYLE: form.style }
+    const [port, api] = await freePorts(2)
+    let r: RunResult
+    if (form.holder === 'process') {
+      const srv = await listen('0.0.0.0', port, t)
+      r = (await create(sb, `p${++n}`, { lb: port, api, env })).r
+      await new Promise<void>((resolve) => srv.close(() => resolve()))
+    } else {
+      ok((await create(sb, `holder${++n}`, { lb: port, api })).r)
+      r = (await create(sb, `p${n}`, { lb: port, api: (await freePorts(1))[0], env })).r
+      ok(await sb.run('k3d', ['cluster', 'delete', `holder${n}`]))
+    }
+    failed(r)
+    const sim = daemonMessage(/docker failed to start container for node '[^']+': (.*)$/m.exec(r.stderr)?.[1] ?? '')
+    const endpoint = `k3d-p${n}-serverlb`
+    const target = /:(\d+\.\d+\.\d+\.\d+:\d+\/tcp): address/.exec(sim)?.[1] ?? ''
+    // the recorded text with its own values made placeholders, and the simulator's with its own
+    const shape = (text: string, values: Record<string, string>) => {
+      let out = text
+      for (const [k, v] of Object.entries(values).sort((a, b) => b[1].length - a[1].length)) if (v) out = out.split(v).join(`<<${k}>>`)
+      return out.replace(/\b[0-9a-f]{64}\b/g, '<<id>>')
+    }
+    const recorded = shape(daemonMessage(form.text), form.vars)
+    assert.equal(shape(sim, { port: String(port), endpoint, target }), recorded, `${form.id} (style ${form.style})`)
+  }
+  // image missing: Docker Desktop's containerd image store names only the familiar form
+  for (const m of engines.imageMissing.filter((x) => x.sim)) {
+    const r = await sb.run('docker', ['image', 'inspect', m.reference], { env: { K3D_SIM_DOCKER_STYLE: m.sim!.style } })
+    assert.equal(r.code, 1)
+    assert.equal(r.stderr.trim(), m.text, m.id)
+  }
+  // the style also sets the versions docker reports
+  assert.equal(ok(await sb.run('docker', ['version', '-f', '{{.Server.Version}}'], { env: { K3D_SIM_DOCKER_STYLE: '28' } })).stdout, '28.2.2\n')
+  assert.equal(ok(await sb.run('docker', ['info', '-f', '{{.OperatingSystem}}'], { env: { K3D_SIM_DOCKER_STYLE: 'desktop' } })).stdout, 'Docker Desktop\n')
+})
+
+test('k3d prints its own texts as k3d-v5.json quotes them from its source', async (t) => {
+  const sb = await sandboxFor(t)
+  const line = (id: string, values: Record<string, string | number> = {}) => {
+    const k = k3dText(id)
+    return new RegExp(`^${k.level}\\[\\d{4}\\] ${escape(fill(k.text, values))}$`, 'm')
+  }
+  const gone = ok(await sb.run('k3d', ['cluster', 'delete', 'ghost']))
+  assert.match(gone.stdout, line('delete-missing', { cluster: 'ghost' }))
+  assert.match(gone.stdout, line('delete-none-left'))
+  assert.match(failed(await sb.run('k3d', ['cluster', 'list', 'ghost'])).stderr, line('get-missing', { cluster: 'ghost' }))
+  assert.match(failed(await sb.run('k3d', ['cluster', 'create', 'a_b'])).stderr, line('invalid-name-rfc1123', { cluster: 'a_b' }))
+  assert.match(failed(await sb.run('k3d', ['cluster', 'create', 'x'.repeat(40)])).stderr, line('invalid-name-length', { length: 40 }))
+  assert.match(failed(await sb.run('k3d', ['cluster', 'list'], { env: { K3D_SIM_DOCKER_DOWN: '1' } })).stderr, line('docker-down'))
+  const [lb, api] = await freePorts(2)
+  ok((await create(sb, 'one', { lb, api })).r)
+  assert.match(failed((await create(sb, 'one', { lb, api })).r).stderr, line('create-name-taken', { cluster: 'one' }))
+  const clash = failed((await create(sb, 'two', { lb, api: (await freePorts(1))[0] })).r).stderr
+  const daemon = /docker failed to start container for node 'k3d-two-serverlb': (.*)$/m.exec(clash)?.[1] ?? ''
+  assert.match(clash, line('create-lb-port-failed', { cluster: 'two', daemon }))
+  assert.match(daemon, /^Error response from daemon: driver failed programming external connectivity on endpoint k3d-two-serverlb \([0-9a-f]{64}\): Bind for 0\.0\.0\.0:\d+ failed: port is already allocated$/)
+  assert.match(clash, line('create-rolling-back'))
+  assert.match(clash, line('create-rolled-back'))
 })
 
 // ---------------------------------------------------------------- faults
