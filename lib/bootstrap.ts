@@ -42,6 +42,7 @@ export const BOOTSTRAP_USAGE = `Usage: dev-up-multi.ts [--share|-s] [--force|-f]
   --name NAME    use NAME instead of the generated cluster name
   --dry-run      change nothing; print what would be done
   --json         print the result as JSON on stdout (logs go to stderr)
+  --version      show the version, Node and how this script runs
 Environment: TAG, FORCE_RECREATE=true, SHARE_CLUSTER=true, LB_PORT_RANGE, API_PORT_RANGE, READY_TIMEOUT (seconds)`
 
 /** Docker's rule for a tag. */
@@ -65,6 +66,7 @@ export function parseBootstrapArgs(argv: readonly string[], env: NodeJS.ProcessE
   const extra = words.filter((w) => w !== 'share')
   if (extra.length > 0) throw new ArgumentError(`unexpected argument: ${extra[0]}`)
   const last = (v: unknown) => (Array.isArray(v) ? v[v.length - 1] : v) as string | undefined
+  if (last(a.tag) === '') throw new ArgumentError('--tag needs a value: --tag TAG (e.g. --tag v1.0.0)')
   const tag = last(a.tag) ?? env.TAG ?? 'local'
   if (!TAG_RE.test(tag)) throw new UsageError(`invalid image tag ${JSON.stringify(tag)}`, 'a tag is up to 128 of [A-Za-z0-9_.-], not starting with . or -')
   const name = last(a.name)

@@ -1,8 +1,35 @@
+import { access, readdir } from 'node:fs/promises'
 import path from 'node:path'
 import { readIfExists, writeFileAtomic, removeIfExists } from './fsutil.ts'
+import { md5Prefix } from './hash.ts'
+import { identityFromGit, nameFor } from './identity.ts'
 import { clusterOfContext, currentContext } from './kubeconfig.ts'
 import { k3dNameProblem } from './names.ts'
 import type { Paths } from './paths.ts'
+import type { Runner } from './proc.ts'
+import { isWorkTreeTop, workTreeTop } from './worktree.ts'
+
+/** Why a cluster is the current one (spec: Behaviour, current), in resolution order. */
+export type Selection =
+  | { kind: 'KUBECONFIG'; file: string }
+  | { kind: 'worktree'; worktree: string; file: string }
+  | { kind: 'identity'; worktree: string; shared: boolean }
+  | { kind: 'pointer'; file: string }
+
+export interface Current {
+  name: string
+  source: Selection
+}
+
+/** $KUBECONFIG selects a context that is not a k3d cluster: kubectl talks to that, not to ours. */
+export interface Foreign {
+  name: null
+  context: string
+  file: string
+}
+
+/** The git settings the identity step needs, read in the work tree (null: none readable). */
+export type GitConfigReader = (cwd: string) => Promise<{ remoteUrl: string | null; userName: string | null; email: string | null } | null>
 
 /** NAME when FILE is one of our kubeconfigs (`~/.kube/threads-agent/config-NAME`). */
 export function clusterOfKubeconfigPath(p: Paths, file: string): string | null {
@@ -14,47 +41,187 @@ export function clusterOfKubeconfigPath(p: Paths, file: string): string | null {
   return k3dNameProblem(name) === null ? name : null
 }
 
+const validName = (v: unknown): string | null => (typeof v === 'string' && v !== '' && k3dNameProblem(v) === null ? v : null)
+
 async function readPointer(file: string): Promise<string | null> {
-  const name = (await readIfExists(file))?.trim() ?? ''
-  return name !== '' && k3dNameProblem(name) === null ? name : null
+  return validName((await readIfExists(file))?.trim())
+}
+
+// ---------------------------------------------------------------- choices per work tree
+
+/**
+ * One work tree's choice: `~/.config/threads-agent/worktrees/<md5 of its path>.json`, one file
+ * per work tree so that agents switching in different work trees never write the same file.
+ * The path inside guards against a hash collision and lets cleanup find removed work trees.
+ */
+export interface WorktreeChoice {
+  worktree: string
+  current: string | null
+  previous: string | null
+}
+
+export function choiceFile(p: Paths, worktree: string): string {
+  return path.join(p.worktreesDir, `${md5Prefix(worktree, 16)}.json`)
+}
+
+/** Pure: a choice file's text, or null when it is not one (then it is ignored). */
+export function parseChoice(text: string): WorktreeChoice | null {
+  let data: unknown
+  try {
+    data = JSON.parse(text)
+  } catch {
+    return null
+  }
+  if (typeof data !== 'object' || data === null) return null
+  const o = data as Record<string, unknown>
+  if (typeof o.worktree !== 'string' || !path.isAbsolute(o.worktree)) return null
+  return { worktree: o.worktree, current: validName(o.current), previous: validName(o.previous) }
+}
+
+export async function readChoice(p: Paths, worktree: string): Promise<WorktreeChoice | null> {
+  const text = await readIfExists(choiceFile(p, worktree))
+  const choice = text === null ? null : parseChoice(text)
+  return choice?.worktree === worktree ? choice : null
+}
+
+async function writeChoice(p: Paths, choice: WorktreeChoice): Promise<void> {
+  const file = choiceFile(p, choice.worktree)
+  if (choice.current === null && choice.previous === null) await removeIfExists(file)
+  else await writeFileAtomic(file, `${JSON.stringify(choice, null, 2)}\n`)
+}
+
+async function allChoices(p: Paths): Promise<Array<{ file: string; choice: WorktreeChoice | null }>> {
+  const entries = await readdir(p.worktreesDir).catch(() => [] as string[])
+  const files = entries.filter((e) => e.endsWith('.json') && !e.startsWith('.')).map((e) => path.join(p.worktreesDir, e))
+  return Promise.all(files.map(async (file) => ({ file, choice: parseChoice((await readIfExists(file)) ?? '') })))
+}
+
+// ---------------------------------------------------------------- resolution
+
+/** `git config` of the work tree at CWD: origin URL, user.name, user.email (one git call). */
+export function gitConfigReader(runner: Runner): GitConfigReader {
+  return async (cwd) => {
+    const r = await runner('git', ['config', '-z', '--get-regexp', '^(remote\\.origin\\.url|user\\.name|user\\.email)$'], { cwd })
+    if (r.code !== 0 && r.stdout === '') return r.code === 1 ? { remoteUrl: null, userName: null, email: null } : null
+    const values = new Map<string, string>()
+    for (const entry of r.stdout.split('\0')) {
+      const nl = entry.indexOf('\n')
+      if (nl > 0) values.set(entry.slice(0, nl).toLowerCase(), entry.slice(nl + 1))
+    }
+    return { remoteUrl: values.get('remote.origin.url') ?? null, userName: values.get('user.name') ?? null, email: values.get('user.email') ?? null }
+  }
+}
+
+/** The cluster `dev-up-multi` would use in WORKTREE for this git identity, if it was created (personal first, then shared). */
+async function identityCluster(p: Paths, worktree: string, git: GitConfigReader): Promise<Current | null> {
+  const facts = await git(worktree).catch(() => null)
+  if (!facts) return null
+  const identity = identityFromGit({ topLevel: worktree, ...facts })
+  const exists = (name: string) => access(path.join(p.metaDir, `${name}.json`)).then(() => true, () => false)
+  for (const shared of [false, true]) {
+    const name = nameFor(identity, shared)
+    if (await exists(name)) return { name, source: { kind: 'identity', worktree, shared } }
+  }
+  return null
+}
+
+/** What $KUBECONFIG selects, kubectl's way: the first file naming a current-context wins. */
+async function fromKubeconfigEnv(p: Paths, env: NodeJS.ProcessEnv): Promise<Current | Foreign | null> {
+  const files = (env.KUBECONFIG ?? '').split(path.delimiter).filter((f) => f !== '')
+  for (const f of files) {
+    // One of our files needs no read: its name says which cluster it holds.
+    const ours = clusterOfKubeconfigPath(p, f)
+    if (ours) return { name: ours, source: { kind: 'KUBECONFIG', file: path.resolve(f) } }
+    const text = await readIfExists(f).catch(() => null)
+    const context = text === null ? null : currentContext(text)
+    if (context === null) continue
+    const name = validName(clusterOfContext(context))
+    return name ? { name, source: { kind: 'KUBECONFIG', file: path.resolve(f) } } : { name: null, context, file: path.resolve(f) }
+  }
+  return null
+}
+
+export interface ResolveOptions {
+  cwd?: string
+  /** Reads the work tree's git config for the identity step; without it that step is skipped. */
+  git?: GitConfigReader
 }
 
 /**
- * The active cluster (spec: Behaviour, current): the one $KUBECONFIG points at (a file of
- * ours, or a kubeconfig whose current-context is k3d-NAME), else the pointer that `switch`
- * writes, else none. Reads at most the kubeconfig files named and one small file.
+ * The current cluster (spec: Behaviour, current). Files only, no k3d or docker call:
+ * 1. $KUBECONFIG: one of our files, or a kubeconfig whose current-context is k3d-NAME (any other
+ *    context is reported as Foreign: kubectl in this shell talks to that cluster);
+ * 2. the choice `switch` recorded for this git work tree;
+ * 3. the cluster this git identity would bootstrap here (personal, then shared), if it was created;
+ * 4. the global pointer (`switch` outside any work tree, or the last switch anywhere);
+ * else null.
  */
-export async function resolveCurrent(p: Paths, env: NodeJS.ProcessEnv = process.env): Promise<{ name: string; source: 'KUBECONFIG' | 'pointer' } | null> {
-  const files = (env.KUBECONFIG ?? '').split(path.delimiter).filter((f) => f !== '')
-  // kubectl takes the first current-context in $KUBECONFIG's order; one of our files needs
-  // no read, its name says which cluster it holds.
-  for (const f of files) {
-    const ours = clusterOfKubeconfigPath(p, f)
-    if (ours) return { name: ours, source: 'KUBECONFIG' }
-    const text = await readIfExists(f).catch(() => null)
-    const ctx = text === null ? null : currentContext(text)
-    if (ctx === null) continue
-    const name = clusterOfContext(ctx)
-    if (name && k3dNameProblem(name) === null) return { name, source: 'KUBECONFIG' }
-    break // the shell's kubeconfig names a context that is not a k3d cluster
+export async function resolveCurrent(p: Paths, env: NodeJS.ProcessEnv = process.env, opts: ResolveOptions = {}): Promise<Current | Foreign | null> {
+  const fromEnv = await fromKubeconfigEnv(p, env)
+  if (fromEnv) return fromEnv
+  const worktree = await workTreeTop(opts.cwd ?? process.cwd())
+  if (worktree) {
+    const choice = await readChoice(p, worktree)
+    if (choice?.current) return { name: choice.current, source: { kind: 'worktree', worktree, file: choiceFile(p, worktree) } }
+    const mine = opts.git ? await identityCluster(p, worktree, opts.git) : null
+    if (mine) return mine
   }
   const pointed = await readPointer(p.currentFile)
-  return pointed ? { name: pointed, source: 'pointer' } : null
+  return pointed ? { name: pointed, source: { kind: 'pointer', file: p.currentFile } } : null
 }
 
-/** Records NAME as current, and the one it replaces as previous (for `switch -`). */
-export async function setCurrent(p: Paths, name: string): Promise<void> {
+// ---------------------------------------------------------------- writing
+
+async function setPointer(p: Paths, name: string): Promise<void> {
   const before = await readPointer(p.currentFile)
   if (before && before !== name) await writeFileAtomic(p.previousFile, `${before}\n`)
   await writeFileAtomic(p.currentFile, `${name}\n`)
 }
 
-export async function previousCluster(p: Paths): Promise<string | null> {
+export interface Where {
+  /** The work tree to record NAME for; default: the one holding the working directory (null: none). */
+  worktree?: string | null
+  /** What was current there before, to become its previous (`switch -`); default: its recorded choice. */
+  before?: string | null
+}
+
+/**
+ * Makes NAME current: for the git work tree (when there is one) and as the global pointer used
+ * outside any work tree. The one it replaces becomes previous, in each.
+ */
+export async function setCurrent(p: Paths, name: string, where: Where = {}): Promise<void> {
+  const worktree = where.worktree === undefined ? await workTreeTop(process.cwd()) : where.worktree
+  if (worktree) {
+    const choice = await readChoice(p, worktree)
+    const before = where.before === undefined ? (choice?.current ?? null) : where.before
+    const previous = before && before !== name ? before : (choice?.previous ?? null)
+    await writeChoice(p, { worktree, current: name, previous: previous === name ? null : previous })
+  }
+  await setPointer(p, name)
+}
+
+/** The cluster `switch -` returns to: this work tree's previous one, or the global previous outside any. */
+export async function previousCluster(p: Paths, worktree: string | null = null): Promise<string | null> {
+  if (worktree) return (await readChoice(p, worktree))?.previous ?? null
   return readPointer(p.previousFile)
 }
 
-/** Forgets NAME as current/previous (after `delete`). */
+/** Forgets NAME everywhere it is current or previous (after `delete`, `cleanup`). */
 export async function forgetCluster(p: Paths, name: string): Promise<void> {
   if ((await readPointer(p.currentFile)) === name) await removeIfExists(p.currentFile)
   if ((await readPointer(p.previousFile)) === name) await removeIfExists(p.previousFile)
+  for (const { choice } of await allChoices(p)) {
+    if (!choice || (choice.current !== name && choice.previous !== name)) continue
+    await writeChoice(p, { ...choice, current: choice.current === name ? null : choice.current, previous: choice.previous === name ? null : choice.previous })
+  }
+}
+
+/** Removes the choices of work trees that are gone (and unreadable choice files); returns what each was. */
+export async function pruneChoices(p: Paths): Promise<Array<{ file: string; worktree: string | null }>> {
+  const removed: Array<{ file: string; worktree: string | null }> = []
+  for (const { file, choice } of await allChoices(p)) {
+    if (choice && (await isWorkTreeTop(choice.worktree))) continue
+    if (await removeIfExists(file)) removed.push({ file, worktree: choice?.worktree ?? null })
+  }
+  return removed
 }

@@ -1,5 +1,8 @@
-/** Exit codes of both entry points (spec: Output and exit codes). */
-export const EXIT = { OK: 0, FAILED: 1, USAGE: 2 } as const
+/**
+ * Exit codes of both entry points (spec: Output and exit codes); 126/127 are a shell's, for a
+ * command `exec` cannot run or find, 130 is Ctrl-C's.
+ */
+export const EXIT = { OK: 0, FAILED: 1, USAGE: 2, CANNOT_RUN: 126, NOT_FOUND: 127, INTERRUPTED: 130 } as const
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT]
 
 /**
@@ -38,6 +41,14 @@ export class OperationError extends CliError {
   constructor(message: string, hint?: string) {
     super(message, EXIT.FAILED, hint)
     this.name = 'OperationError'
+  }
+}
+
+/** The user pressed Ctrl-C at a question or a picker: exit 130, nothing done. */
+export class InterruptedError extends CliError {
+  constructor(message = 'interrupted') {
+    super(message, EXIT.INTERRUPTED)
+    this.name = 'InterruptedError'
   }
 }
 

@@ -61,6 +61,11 @@ export class Output {
     this.stderr.write(`${this.c.yellow('⚠')} ${text}\n`)
   }
 
+  /** A plain line on stderr in every mode: around a program that owns the terminal's stdout. */
+  note(text: string) {
+    this.stderr.write(`${text}\n`)
+  }
+
   error(text: string) {
     this.stderr.write(`${this.c.red('✗')} ${text}\n`)
   }

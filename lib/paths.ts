@@ -12,6 +12,7 @@ export interface Paths {
   kubeDir: string // ~/.kube/threads-agent
   currentFile: string // ~/.config/threads-agent/current
   previousFile: string // ~/.config/threads-agent/previous
+  worktreesDir: string // ~/.config/threads-agent/worktrees (the choice of `switch` per git work tree)
   reservationsDir: string // ~/.config/threads-agent/reservations
   lockDir: string // ~/.config/threads-agent/ports.lock
   defaultKubeconfig: string // ~/.kube/config
@@ -26,6 +27,7 @@ export function paths(home: string = os.homedir()): Paths {
     kubeDir: path.join(home, '.kube', 'threads-agent'),
     currentFile: path.join(configDir, 'current'),
     previousFile: path.join(configDir, 'previous'),
+    worktreesDir: path.join(configDir, 'worktrees'),
     reservationsDir: path.join(configDir, 'reservations'),
     lockDir: path.join(configDir, 'ports.lock'),
     defaultKubeconfig: path.join(home, '.kube', 'config'),

@@ -1,6 +1,7 @@
 import net from 'node:net'
 import { cksum } from './hash.ts'
 import { OperationError, UsageError } from './errors.ts'
+import { howTo } from './invocation.ts'
 
 /** Inclusive range of host ports. */
 export interface PortRange {
@@ -74,7 +75,7 @@ export async function findFreePort(
   }
   throw new OperationError(
     `no free ${what} port left in ${formatRange(range)} (all ${rangeSize(range)} are in use or reserved)`,
-    `delete unused clusters (just cluster-list) or widen the range, e.g. ${envVar}=${range.start}-${range.end + 100}`,
+    `delete unused clusters (${howTo(process.env, 'list')} lists them) or widen the range, e.g. ${envVar}=${range.start}-${range.end + 100}`,
   )
 }
 

@@ -8,9 +8,14 @@ import { runMain } from '../lib/main.ts'
 import { parseArgs } from '../lib/commands/args.ts'
 import { makeContext } from '../lib/commands/context.ts'
 import { dispatch, machineOutput } from '../lib/commands/index.ts'
+import { explainFsError } from '../lib/fsproblem.ts'
+import { usageHint } from '../lib/invocation.ts'
 
 await runMain(async () => {
-  const op = parseArgs(process.argv.slice(2))
+  const op = parseArgs(process.argv.slice(2), (topic) => usageHint(process.env, topic))
   const ctx = makeContext({ machine: machineOutput(op) })
-  return dispatch(ctx, op)
+  // A file where our directory should be, or one we may not write: its path and the fix, one line.
+  return dispatch(ctx, op).catch((err: unknown) => {
+    throw explainFsError(err)
+  })
 })

@@ -11,8 +11,10 @@ import { Output } from '../lib/output.ts'
 import { paths } from '../lib/paths.ts'
 import { run } from '../lib/proc.ts'
 import { BOOTSTRAP_USAGE, bootstrap, parseBootstrapArgs, printPlan } from '../lib/bootstrap.ts'
+import { asksVersion, printVersion } from '../lib/commands/version.ts'
 
 await runMain(async () => {
+  if (asksVersion(process.argv.slice(2))) return printVersion('dev-up-multi', process.env)
   const opts = parseBootstrapArgs(process.argv.slice(2), process.env)
   if (opts === 'help') {
     process.stdout.write(`${BOOTSTRAP_USAGE}\n`)

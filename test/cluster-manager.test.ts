@@ -15,12 +15,16 @@ import { Registry } from '../lib/registry.ts'
 import type { Context } from '../lib/commands/context.ts'
 import { dispatch } from '../lib/commands/index.ts'
 import { parseArgs } from '../lib/commands/args.ts'
+import { OperationError } from '../lib/errors.ts'
 import { portHolder } from '../lib/commands/startstop.ts'
 import { exportLine } from '../lib/commands/details.ts'
 import type { K3dCluster } from '../lib/k3d.ts'
 import net from 'node:net'
 
 const MANAGER = path.join(REPO_ROOT, 'scripts', 'cluster-manager.ts')
+const DEV_UP = path.join(REPO_ROOT, 'scripts', 'dev-up-multi.ts')
+/** How hints name a command when the script ran by its absolute path from outside this checkout. */
+const CLEANUP_HINT = `${MANAGER} cleanup`
 const SPEC_FIELDS = ['name', 'active', 'status', 'managed', 'repository', 'developer', 'email', 'shared', 'lb_port', 'api_port', 'kubeconfig', 'created_at']
 
 
@@ -163,7 +167,7 @@ describe('list', () => {
     assert.deepEqual(lines(r.stdout), [
       'Available k3d clusters:',
       '',
-      '● Active:',
+      '● Active (current):',
       '  Cluster: alpha-vitalii-a1b2c3',
       '  Repository: alpha',
       '  Developer: Vitalii Serbyn <vitaliis@example.com>',
@@ -173,7 +177,7 @@ describe('list', () => {
       '  Created: 2025-07-22T10:30:00Z',
       '  Status: running',
       '',
-      '○ Inactive:',
+      '○ Inactive (not current):',
       '  Cluster: bravo',
       '  Repository: bravo',
       '  Developer: John Doe <john@example.com>',
@@ -183,13 +187,11 @@ describe('list', () => {
       '  Created: 2025-07-22T09:15:00Z',
       '  Status: stopped',
       '',
-      '○ Inactive:',
       '  Cluster: dev (unmanaged: created outside this tool)',
       `  LoadBalancer: http://localhost:${dev.lb}`,
       `  API Server: https://localhost:${dev.api}`,
       '  Status: running',
       '',
-      '○ Inactive:',
       '  Cluster: zulu-ghost-d4e5f6',
       '  Repository: zulu',
       '  Developer: Ghost <ghost@example.com>',
@@ -197,7 +199,7 @@ describe('list', () => {
       '  LoadBalancer: http://localhost:8123',
       '  API Server: https://localhost:6523',
       '  Created: 2025-07-21T08:00:00Z',
-      '  Status: missing (no such k3d cluster; just cluster-cleanup removes its files)',
+      `  Status: missing (no such k3d cluster; ${CLEANUP_HINT} removes its files)`,
     ])
     assert.equal(r.stderr, '')
     assert.deepEqual(sb.calls('k3d').slice(k3dBefore).map((c) => c.args), [['cluster', 'list', '-o', 'json']])
@@ -227,7 +229,7 @@ describe('list', () => {
     const sb = await sandboxFor(t)
     const r = ok(await manager(sb, ['list']))
     assert.match(r.stderr, /No k3d clusters found/)
-    assert.match(r.stdout, /Run 'just bootstrap-multi' to create a cluster/)
+    assert.ok(lines(r.stdout).includes(`Run '${DEV_UP}' to create a cluster`), r.stdout)
     assert.deepEqual(json(await manager(sb, ['list', '--json'])), [])
   })
 
@@ -260,8 +262,9 @@ describe('switch and current', () => {
 
     const r = ok(await manager(sb, ['switch', 'alpha']))
     const file = kubeconfigFile(sb, 'alpha')
-    assert.ok(lines(r.stdout).includes("✓ Switched to cluster 'alpha'"), r.stdout)
-    assert.deepEqual(lines(r.stdout).slice(-2), ['Run this in your shell:', `  export KUBECONFIG="${file}"`])
+    // Three lines, the docs' form (details only with -v).
+    assert.deepEqual(lines(r.stdout), ["✓ Switched to cluster 'alpha'", 'Run this in your shell:', `export KUBECONFIG="${file}"`])
+    assert.equal(r.stderr, '')
     const kubeconfig = await fs.readFile(file, 'utf8')
     assert.match(kubeconfig, new RegExp(`server: https://localhost:${alpha.api}\\n`))
     assert.match(kubeconfig, /current-context: k3d-alpha/)
@@ -275,8 +278,8 @@ describe('switch and current', () => {
     assert.deepEqual(Object.keys(current), SPEC_FIELDS)
     const human = ok(await manager(sb, ['current']))
     assert.equal(lines(human.stdout)[0], 'Cluster: alpha')
-    assert.ok(lines(human.stdout).includes('  Status: running'))
     assert.ok(lines(human.stdout).includes(`  Kubeconfig: ${file}`))
+    assert.ok(lines(human.stdout).includes(`  Selected by: last switch (${pointerFile(sb)})`), human.stdout)
 
     // The shell follows only through the export line, eval'd.
     const script = `eval "$('${MANAGER}' switch bravo --shell)" && kubectl config current-context && printf '%s\\n' "$KUBECONFIG"`
@@ -297,6 +300,11 @@ describe('switch and current', () => {
 
     assert.deepEqual(await fs.readFile(defaultKubeconfig), before)
     assert.equal(countCalls(sb, 'kubectl'), 1) // only the eval'd shell's own kubectl
+    // current reads files only: never a k3d call
+    const k3dBefore = countCalls(sb, 'k3d')
+    ok(await manager(sb, ['current']))
+    ok(await manager(sb, ['current', '--json']))
+    assert.equal(countCalls(sb, 'k3d'), k3dBefore)
   })
 
   test('switch rewrites a stale kubeconfig (recreated cluster, new API port) and never writes /tmp', async (t) => {
@@ -340,35 +348,69 @@ describe('switch and current', () => {
   test('switch to an unmanaged cluster writes its kubeconfig in our directory', async (t) => {
     const sb = await sandboxFor(t)
     const dev = await k3dCreate(sb, 'dev')
-    const r = ok(await manager(sb, ['switch', 'dev']))
+    const r = ok(await manager(sb, ['switch', 'dev', '-v']))
     assert.match(await fs.readFile(kubeconfigFile(sb, 'dev'), 'utf8'), new RegExp(`https://localhost:${dev.api}`))
-    assert.ok(lines(r.stdout).includes('Cluster: dev (unmanaged: created outside this tool)'))
+    assert.ok(lines(r.stdout).includes('Cluster: dev (unmanaged: created outside this tool)'), r.stdout)
+    assert.ok(lines(r.stdout).some((l) => l.endsWith(`Wrote kubeconfig ${kubeconfigFile(sb, 'dev')}`)), r.stdout)
     assert.equal(await exists(metaFile(sb, 'dev')), false)
   })
 
-  test('current without a cluster: a warning and exit 0; --json prints null', async (t) => {
+  test('current without a cluster: status and hint both on stderr, stdout empty, exit 0; --json prints null; --name exits 1', async (t) => {
     const sb = await sandboxFor(t)
     const r = ok(await manager(sb, ['current']))
-    assert.match(r.stderr, /No active cluster/)
+    assert.equal(r.stdout, '') // x=$(cluster-manager current) captures nothing
+    assert.deepEqual(lines(r.stderr), [`⚠ No active cluster — switch to one with: ${MANAGER} switch NAME (list them with: ${MANAGER} list)`])
     assert.equal(ok(await manager(sb, ['current', '--json'])).stdout, 'null\n')
+    for (const flag of ['--name', '-q']) {
+      const q = await manager(sb, ['current', flag])
+      assert.deepEqual([q.code, q.stdout, q.stderr], [1, '', ''])
+    }
   })
 
-  test('current names a pointer to a deleted cluster as missing, and follows a foreign $KUBECONFIG on k3d-NAME', async (t) => {
+  test('current reads files only: a pointer to a cluster nobody knows is named with what is known; a foreign $KUBECONFIG on k3d-NAME is followed', async (t) => {
     const sb = await sandboxFor(t)
-    const dev = await k3dCreate(sb, 'dev')
+    await k3dCreate(sb, 'dev')
     await fs.outputFile(pointerFile(sb), 'gone\n')
     const gone = json(await manager(sb, ['current', '--json']))
     assert.deepEqual(gone, {
-      name: 'gone', active: true, status: 'missing', managed: false, repository: null, developer: null, email: null,
+      name: 'gone', active: true, status: null, managed: false, repository: null, developer: null, email: null,
       shared: null, lb_port: null, api_port: null, kubeconfig: null, created_at: null,
     })
-    assert.ok(lines(ok(await manager(sb, ['current'])).stdout).includes('  Status: missing (no such k3d cluster and no metadata)'))
+    assert.deepEqual(lines(ok(await manager(sb, ['current'])).stdout), [
+      'Cluster: gone (unmanaged: created outside this tool)',
+      `  Kubeconfig: not written yet (${MANAGER} switch gone writes it)`,
+      `  Selected by: last switch (${pointerFile(sb)})`,
+    ])
     const foreign = path.join(sb.root, 'elsewhere.yaml')
     await fs.outputFile(foreign, 'apiVersion: v1\nkind: Config\ncurrent-context: k3d-dev\n')
     const viaEnv = json(await manager(sb, ['current', '--json'], { KUBECONFIG: foreign }))
     assert.equal(viaEnv.name, 'dev')
-    assert.equal(viaEnv.api_port, dev.api)
-    assert.match(ok(await manager(sb, ['current'], { KUBECONFIG: foreign })).stdout, /Selected by: \$KUBECONFIG/)
+    assert.ok(lines(ok(await manager(sb, ['current'], { KUBECONFIG: foreign })).stdout).includes(`  Selected by: $KUBECONFIG (${foreign})`))
+    assert.equal(ok(await manager(sb, ['current', '--name'], { KUBECONFIG: foreign })).stdout, 'dev\n')
+    // Docker down: current still answers (it never asks k3d).
+    assert.equal(ok(await manager(sb, ['current', '-q'], { K3D_SIM_DOCKER_DOWN: '1' })).stdout, 'gone\n')
+  })
+
+  test('$KUBECONFIG on a context this tool does not manage: current says which, and claims no cluster (the pointer is not used)', async (t) => {
+    const sb = await sandboxFor(t)
+    await managed(sb, 'alpha')
+    ok(await manager(sb, ['switch', 'alpha']))
+    const kind = path.join(sb.root, 'kind.yaml')
+    await fs.outputFile(kind, 'apiVersion: v1\nkind: Config\ncurrent-context: kind-dev\n')
+    const env = { KUBECONFIG: `${kind}${path.delimiter}${kubeconfigFile(sb, 'alpha')}` }
+    const r = ok(await manager(sb, ['current'], env))
+    assert.equal(r.stdout, '')
+    assert.deepEqual(lines(r.stderr), [`⚠ No active cluster: $KUBECONFIG (${kind}) selects context 'kind-dev', which is not a k3d cluster managed here`])
+    assert.equal(ok(await manager(sb, ['current', '--json'], env)).stdout, 'null\n')
+    assert.deepEqual(await manager(sb, ['current', '-q'], env).then((x) => [x.code, x.stdout]), [1, ''])
+    // list marks nothing active and says why, once
+    const listed = ok(await manager(sb, ['list', '-o', 'table'], env))
+    assert.doesNotMatch(listed.stdout, /\*/)
+    assert.match(listed.stderr, /context 'kind-dev', which is not a k3d cluster managed here/)
+    // resources and mcp-setup refuse rather than act on another cluster than kubectl's
+    const res = await manager(sb, ['resources'], env)
+    assert.equal(res.code, 1)
+    assert.match(res.stderr, /no active cluster: \$KUBECONFIG .* selects context 'kind-dev'/)
   })
 })
 
@@ -450,29 +492,52 @@ describe('delete', () => {
     assert.equal(await exists(metaFile(sb, 'ghost')), false)
     assert.equal(await exists(kubeconfigFile(sb, 'ghost')), false)
     assert.equal(await exists(pointerFile(sb)), false)
-    const unknown = await manager(sb, ['delete', 'nope', '--yes'])
-    assert.equal(unknown.code, 1)
-    assert.match(unknown.stderr, /cluster 'nope' not found/)
+    // Already gone everywhere: nothing to delete, exit 0 (k3d's own answer); the names that exist on stderr.
+    await managed(sb, 'alpha')
+    const unknown = ok(await manager(sb, ['delete', 'nope', '--yes']))
+    assert.deepEqual(lines(unknown.stdout), ["✓ Nothing to delete for 'nope': no k3d cluster, metadata or kubeconfig of that name"])
+    assert.deepEqual(lines(unknown.stderr), ['⚠ existing clusters: alpha'])
+    const again = ok(await manager(sb, ['delete', 'ghost', '-y']))
+    assert.match(again.stdout, /Nothing to delete for 'ghost'/)
   })
 
-  test('on a terminal it asks, and only "y" deletes', async (t) => {
+  test('on a terminal it asks once for all the names, and only "y" deletes; a refusal is exit 1', async (t) => {
     const sb = await sandboxFor(t)
     await managed(sb, 'alpha')
+    await managed(sb, 'bravo')
     const asked: string[] = []
-    const run = async (answer: string) => {
+    const run = async (answer: string, names = ['alpha']) => {
       const { ctx, stdout } = inProcessContext(sb, async (q) => {
         asked.push(q)
         return answer
       })
-      await dispatch(ctx, parseArgs(['delete', 'alpha']))
+      await dispatch(ctx, parseArgs(['delete', ...names]))
       return stdout()
     }
-    assert.match(await run('n'), /Cancelled/)
-    assert.ok((await k3dClusters(sb)).some((c) => c.name === 'alpha'))
-    assert.match(await run(''), /Cancelled/)
-    assert.match(await run('y'), /Cluster 'alpha' deleted/)
+    for (const answer of ['n', '', 'nope']) {
+      await assert.rejects(run(answer), (err: unknown) => err instanceof OperationError && err.exitCode === 1 && /Cancelled: nothing was deleted/.test(err.message))
+    }
+    assert.deepEqual((await k3dClusters(sb)).map((c) => c.name), ['alpha', 'bravo'])
+    const deleted = await run('y', ['alpha', 'bravo', 'gone'])
+    assert.match(deleted, /Cluster 'alpha' deleted/)
+    assert.match(deleted, /Cluster 'bravo' deleted/)
+    assert.match(deleted, /Nothing to delete for 'gone'/)
     assert.deepEqual(await k3dClusters(sb), [])
-    assert.deepEqual(asked, Array(3).fill("Are you sure you want to delete cluster 'alpha'? (y/N) "))
+    assert.deepEqual(asked, [...Array(3).fill("Are you sure you want to delete cluster 'alpha'? (y/N) "), "Are you sure you want to delete clusters 'alpha', 'bravo'? (y/N) "])
+  })
+
+  test('several names without a terminal: every one goes with --yes; none without it', async (t) => {
+    const sb = await sandboxFor(t)
+    await managed(sb, 'alpha')
+    await managed(sb, 'bravo')
+    await managed(sb, 'keep')
+    const refused = await manager(sb, ['delete', 'alpha', 'bravo'])
+    assert.equal(refused.code, 2)
+    assert.equal((await k3dClusters(sb)).length, 3)
+    ok(await manager(sb, ['rm', 'alpha', 'bravo', '-y']))
+    assert.deepEqual((await k3dClusters(sb)).map((c) => c.name), ['keep'])
+    assert.equal(await exists(metaFile(sb, 'alpha')), false)
+    assert.equal(await exists(metaFile(sb, 'bravo')), false)
   })
 })
 
@@ -594,7 +659,7 @@ describe('--json and info', () => {
     assert.equal(r.code, 1)
     assert.match(r.stderr, /cluster 'nope' not found — existing clusters: alpha, ghost/)
     const ghost = ok(await manager(sb, ['info', 'ghost']))
-    assert.ok(lines(ghost.stdout).includes('  Status: missing (no such k3d cluster; just cluster-cleanup removes its files)'))
+    assert.ok(lines(ghost.stdout).includes(`  Status: missing (no such k3d cluster; ${CLEANUP_HINT} removes its files)`), ghost.stdout)
   })
 })
 
@@ -668,7 +733,7 @@ describe('start, stop and resources', () => {
     const sb = await sandboxFor(t)
     const r = await manager(sb, ['resources'])
     assert.equal(r.code, 1)
-    assert.match(r.stderr, /No active cluster/)
+    assert.deepEqual(lines(r.stderr), [`✗ no active cluster — ${MANAGER} switch NAME (or ${DEV_UP}) first, or name one: ${MANAGER} resources NAME`])
   })
 })
 
@@ -689,5 +754,104 @@ describe('helpers', () => {
     const file = path.join(sb.root, 'we "ird" $HOME `x` \\ dir', 'config-a')
     const r = ok(await sb.run('sh', ['-c', `eval '${exportLine(file).replace(/'/g, "'\\''")}'; printf '%s' "$KUBECONFIG"`]))
     assert.equal(r.stdout, file)
+  })
+})
+
+// ---------------------------------------------------------------- list -o, several names, version, files in the way
+describe('list -o table|name and --no-headers', () => {
+  test("one line per cluster like k3d's table, the current one marked; names only; no header", async (t) => {
+    const sb = await sandboxFor(t)
+    const alpha = await managed(sb, 'alpha')
+    const shared = await k3dCreate(sb, 'threads-agent')
+    await writeMeta(sb, person('threads-agent', shared, { shared: true }))
+    ok(await sb.run('k3d', ['cluster', 'stop', 'threads-agent']))
+    const dev = await k3dCreate(sb, 'dev')
+    await writeMeta(sb, person('ghost', { lb: 8123, api: 6523 }))
+    ok(await manager(sb, ['switch', 'alpha']))
+    const pad = (cells: string[], widths: number[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]! + 3))).join('').trimEnd()
+    const rows = [
+      ['NAME', 'STATUS', 'TYPE', 'LB', 'API', 'CURRENT'],
+      ['alpha', 'running', 'personal', String(alpha.lb), String(alpha.api), '*'],
+      ['dev', 'running', 'unmanaged', String(dev.lb), String(dev.api), ''],
+      ['ghost', 'missing', 'personal', '8123', '6523', ''],
+      ['threads-agent', 'stopped', 'shared', String(shared.lb), String(shared.api), ''],
+    ]
+    const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))
+    const table = ok(await manager(sb, ['list', '-o', 'table']))
+    assert.deepEqual(lines(table.stdout), rows.map((r) => pad(r, widths)))
+    const bare = ok(await manager(sb, ['ls', '-o', 'table', '--no-headers']))
+    assert.deepEqual(lines(bare.stdout), lines(table.stdout).slice(1))
+    assert.deepEqual(lines(ok(await manager(sb, ['list', '-o', 'name'])).stdout), ['alpha', 'dev', 'ghost', 'threads-agent'])
+    assert.deepEqual(json(await manager(sb, ['list', '-o', 'json'])), json(await manager(sb, ['list', '--json'])))
+    // No cluster at all: the header alone.
+    await fs.remove(configDir(sb))
+    assert.equal(ok(await manager(sb, ['list', '-o', 'table'], { K3D_SIM_STATE: path.join(sb.root, 'none') })).stdout, 'NAME   STATUS   TYPE   LB   API   CURRENT\n')
+  })
+})
+
+describe('start and stop with several names', () => {
+  test('every name is checked before any is touched; then each in turn', async (t) => {
+    const sb = await sandboxFor(t)
+    await managed(sb, 'alpha')
+    await managed(sb, 'bravo')
+    const unknown = await manager(sb, ['stop', 'alpha', 'nope', 'nada'])
+    assert.equal(unknown.code, 1)
+    assert.deepEqual(lines(unknown.stderr), ["✗ clusters 'nope', 'nada' not found; nothing was stopped — existing clusters: alpha, bravo"])
+    assert.deepEqual((await k3dClusters(sb)).map((c) => c.serversRunning), [1, 1])
+    const stopped = ok(await manager(sb, ['stop', 'alpha', 'bravo']))
+    assert.match(stopped.stdout, /Cluster 'alpha' stopped[\s\S]*Cluster 'bravo' stopped/)
+    assert.deepEqual((await k3dClusters(sb)).map((c) => c.serversRunning), [0, 0])
+    ok(await manager(sb, ['start', 'bravo', 'alpha']))
+    assert.deepEqual((await k3dClusters(sb)).map((c) => c.serversRunning), [1, 1])
+  })
+})
+
+describe('version', () => {
+  test('--version and version: the project version, Node and how it runs; --json too', async (t) => {
+    const sb = await sandboxFor(t)
+    const pkg = await fs.readJson(path.join(REPO_ROOT, 'package.json'))
+    const expected = [`cluster-manager version ${pkg.version}`, `node version ${process.version}`, `run by tsx (TypeScript sources) from ${REPO_ROOT}`]
+    assert.deepEqual(lines(ok(await manager(sb, ['--version'])).stdout), expected)
+    assert.deepEqual(lines(ok(await manager(sb, ['version'])).stdout), expected)
+    assert.deepEqual(json(await manager(sb, ['version', '--json'])), { program: 'cluster-manager', version: pkg.version, node: process.version, runner: 'tsx', root: REPO_ROOT, justfile: null })
+    const devUp = ok(await sb.run(DEV_UP, ['--version'], { cwd: sb.root }))
+    assert.deepEqual(lines(devUp.stdout), [`dev-up-multi version ${pkg.version}`, ...expected.slice(1)])
+    assert.deepEqual(lines(ok(await sb.run(DEV_UP, ['version'], { cwd: sb.root })).stdout)[0], `dev-up-multi version ${pkg.version}`)
+    assert.equal(sb.calls().length, 0)
+  })
+
+  test('dev-up-multi --tag without a value says so (it was "invalid image tag \"\""), exit 2, nothing run', async (t) => {
+    const sb = await sandboxFor(t)
+    for (const argv of [['--tag'], ['-t'], ['--tag', '--force']]) {
+      const r = await sb.run(DEV_UP, argv, { cwd: sb.root })
+      assert.equal(r.code, 2, r.stderr)
+      assert.equal(lines(r.stderr)[0], '✗ --tag needs a value: --tag TAG (e.g. --tag v1.0.0)')
+    }
+    assert.equal(sb.calls().length, 0)
+  })
+})
+
+describe('a file where our directory should be', () => {
+  test('~/.config/threads-agent or ~/.kube/threads-agent being a file: one line with the path and the fix, nothing changed', async (t) => {
+    const sb = await sandboxFor(t)
+    await managed(sb, 'alpha')
+    const config = configDir(sb)
+    const metaBackup = await fs.readFile(metaFile(sb, 'alpha'), 'utf8')
+    await fs.remove(config)
+    await fs.outputFile(config, 'oops\n')
+    for (const args of [['switch', 'alpha'], ['current'], ['list'], ['delete', 'alpha', '--yes'], ['cleanup']]) {
+      const r = await manager(sb, args)
+      assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`)
+      assert.deepEqual(lines(r.stderr), [`✗ ${config} is a file, not a directory, so nothing can be kept in it — move it away (mv '${config}' '${config}.bak') and run again`], args.join(' '))
+    }
+    assert.ok((await k3dClusters(sb)).some((c) => c.name === 'alpha')) // delete changed nothing
+    await fs.remove(config)
+    await fs.outputFile(metaFile(sb, 'alpha'), metaBackup)
+    const kube = path.join(sb.home, '.kube', 'threads-agent')
+    await fs.outputFile(kube, 'oops\n')
+    const r = await manager(sb, ['switch', 'alpha'])
+    assert.equal(r.code, 1)
+    assert.deepEqual(lines(r.stderr), [`✗ ${kube} is a file, not a directory, so nothing can be kept in it — move it away (mv '${kube}' '${kube}.bak') and run again`])
+    assert.equal(await exists(pointerFile(sb)), false) // checked before anything was written
   })
 })

@@ -1,6 +1,7 @@
 // The docs are tests: every `just ...` and `./scripts/...` command in the fenced shell blocks of
 // docs/multi-cluster.md and README.md runs, in order, against the simulator in scratch git
-// repositories; every line of a documented output block must still be printed.
+// repositories; every documented output block must still be printed as a whole: its lines in
+// order, next to each other, indentation included (numbers may differ, <placeholders> match anything).
 import { test } from 'node:test'
 import type { TestContext } from 'node:test'
 import assert from 'node:assert/strict'
@@ -33,13 +34,27 @@ export function fencedBlocks(markdown: string): Block[] {
 
 const SHELL = new Set(['bash', 'sh', 'shell', 'console'])
 
-/** A documented output line as a pattern: numbers may differ, <placeholders> match anything. */
+/** A documented output line as a pattern: numbers may differ, <placeholders> match anything; indentation counts. */
 export function outputPattern(line: string): RegExp {
-  const parts = line.trim().split(/(<[^>]+>|\d+)/)
+  const parts = line.trimEnd().split(/(<[^>]+>|\d+)/)
   const body = parts
     .map((p) => (/^<[^>]+>$/.test(p) ? '.*' : /^\d+$/.test(p) ? '\\d+' : p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
     .join('')
   return new RegExp(`^${body}$`)
+}
+
+/**
+ * Where the whole block EXPECTED appears in PRINTED as consecutive lines, or -1. Trailing blank
+ * lines of the block do not count (a fence cannot show them).
+ */
+export function findBlock(expected: readonly string[], printed: readonly string[]): number {
+  const want = [...expected]
+  while (want.length > 0 && want[want.length - 1]!.trim() === '') want.pop()
+  const patterns = want.map(outputPattern)
+  for (let at = 0; at + patterns.length <= printed.length; at++) {
+    if (patterns.every((re, i) => re.test(printed[at + i]!.trimEnd()))) return at
+  }
+  return -1
 }
 
 /** Shell words of a simple command line (double/single quotes, no expansions). */
@@ -76,11 +91,13 @@ async function runDoc(file: string, t: TestContext): Promise<number> {
 
   for (const block of fencedBlocks(markdown)) {
     if (block.lang === 'text' && last) {
-      const printed = `${last.stdout}\n${last.stderr}`.split('\n').map((l) => l.trim())
-      for (const expected of block.lines.filter((l) => l.trim() !== '')) {
-        const re = outputPattern(expected)
-        assert.ok(printed.some((l) => re.test(l)), `${file}:${block.line}: "${expected.trim()}" is not printed by \`${lastCommand}\` any more:\n${printed.join('\n')}`)
-      }
+      // The block is what stdout shows, or what stderr shows, or (a terminal's view) both in turn.
+      const split = (text: string) => text.replace(/\n$/, '').split('\n')
+      const views = [split(last.stdout), split(last.stderr), [...split(last.stdout), ...split(last.stderr)]]
+      assert.ok(
+        views.some((printed) => findBlock(block.lines, printed) >= 0),
+        `${file}:${block.line}: this block is not printed as a whole by \`${lastCommand}\` any more:\n${block.lines.join('\n')}\n--- stdout:\n${last.stdout}--- stderr:\n${last.stderr}`,
+      )
       continue
     }
     if (!SHELL.has(block.lang)) continue
@@ -88,7 +105,9 @@ async function runDoc(file: string, t: TestContext): Promise<number> {
       const line = raw.replace(/\s+#.*$/, '').trim()
       if (line === '' || line.startsWith('#')) continue
       for (const part of line.split('&&').map((p) => p.trim())) {
-        const argv = words(fill(part))
+        const filled = fill(part)
+        if (/[|>]|\$\(|<\(/.test(filled)) continue // pipes, redirections, substitutions: shown, not run
+        const argv = words(filled)
         const [cmd, ...args] = argv[0] === 'npx' ? argv.slice(1) : argv
         if (cmd === 'cd') {
           const dir = path.resolve(cwd, args[0]!)
@@ -109,6 +128,10 @@ async function runDoc(file: string, t: TestContext): Promise<number> {
           r = await sb.run(JUST, ['--justfile', path.join(REPO_ROOT, 'justfile'), '--working-directory', cwd, ...rest], { cwd })
         }
         else if (cmd?.startsWith('./scripts/')) r = await sb.run(path.join(REPO_ROOT, cmd), args, { cwd })
+        // ~/threads-agent is this checkout, run from wherever the doc is.
+        else if (cmd?.startsWith('~/threads-agent/scripts/')) r = await sb.run(path.join(REPO_ROOT, cmd.slice('~/threads-agent/'.length)), args, { cwd })
+        // The commands `npm link` puts on PATH (package.json bin) are the scripts.
+        else if (cmd === 'cluster-manager' || cmd === 'dev-up-multi') r = await sb.run(path.join(REPO_ROOT, 'scripts', `${cmd}.ts`), args, { cwd })
         else continue // npm ci, npm test, lsof, export: not ours to run here
         ran++
         lastCommand = part
@@ -128,3 +151,12 @@ for (const file of ['docs/multi-cluster.md', 'README.md']) {
     assert.ok(ran > 0, `${file} has no command to run`)
   })
 }
+
+test('findBlock: a block matches only whole, in order, with its indentation', () => {
+  const printed = ['Available k3d clusters:', '', '● Active (current):', '  Cluster: a', '  LoadBalancer: http://localhost:8142', '']
+  assert.equal(findBlock(['● Active (current):', '  Cluster: a', '  LoadBalancer: http://localhost:8080'], printed), 2)
+  assert.equal(findBlock(['● Active (current):', '  Cluster: <name>', ''], printed), 2)
+  assert.equal(findBlock(['● Active (current):', 'Cluster: a'], printed), -1) // indentation counts
+  assert.equal(findBlock(['  Cluster: a', '● Active (current):'], printed), -1) // order counts
+  assert.equal(findBlock(['Available k3d clusters:', '● Active (current):'], printed), -1) // lines are next to each other
+})

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { parseArgs } from '../lib/commands/args.ts'
+import { closestCommand, parseArgs } from '../lib/commands/args.ts'
 import type { Operation } from '../lib/commands/args.ts'
 import { COMMANDS, machineOutput } from '../lib/commands/index.ts'
 import { UsageError } from '../lib/errors.ts'
@@ -11,38 +11,74 @@ const NAME = 'threads-agent-vitalii-se-c18b4c'
 const LONG = 'a'.repeat(33)
 
 describe('parseArgs: every command, alias and flag', () => {
+  const L = { kind: 'list', json: false, format: 'guide', headers: true } as const
+  const S = { kind: 'switch', shell: false, syntax: 'sh', verbose: false } as const
   const cases: Array<[string, Operation]> = [
-    ['', { kind: 'help' }],
-    ['help', { kind: 'help' }],
-    ['-h', { kind: 'help' }],
-    ['--help', { kind: 'help' }],
-    ['list --help', { kind: 'help' }],
-    ['switch --help', { kind: 'help' }],
-    ['list', { kind: 'list', json: false }],
-    ['ls', { kind: 'list', json: false }],
-    ['list --json', { kind: 'list', json: true }],
-    ['--json ls', { kind: 'list', json: true }],
-    ['current', { kind: 'current', json: false }],
-    ['current --json', { kind: 'current', json: true }],
+    ['', { kind: 'help', topic: null }],
+    ['help', { kind: 'help', topic: null }],
+    ['-h', { kind: 'help', topic: null }],
+    ['--help', { kind: 'help', topic: null }],
+    // COMMAND --help and help COMMAND: that command's help
+    ['list --help', { kind: 'help', topic: 'list' }],
+    ['switch --help', { kind: 'help', topic: 'switch' }],
+    ['start x --help', { kind: 'help', topic: 'start' }],
+    ['rm -h', { kind: 'help', topic: 'delete' }],
+    ['help switch', { kind: 'help', topic: 'switch' }],
+    ['help ls', { kind: 'help', topic: 'list' }],
+    ['exec --help', { kind: 'help', topic: 'exec' }],
+    ['exec dev --help', { kind: 'help', topic: 'exec' }],
+    ['--help dev-start', { kind: 'help', topic: 'dev-start' }],
+    ['--version', { kind: 'version', json: false }],
+    ['--version --json', { kind: 'version', json: true }],
+    ['version', { kind: 'version', json: false }],
+    ['version --json', { kind: 'version', json: true }],
+    ['list --version', { kind: 'version', json: false }],
+    ['list', L],
+    ['ls', L],
+    ['list --json', { ...L, json: true }],
+    ['--json ls', { ...L, json: true }],
+    ['list -o json', { ...L, json: true }],
+    ['list -o table', { ...L, format: 'table' }],
+    ['list -o table --no-headers', { ...L, format: 'table', headers: false }],
+    ['list --output=name', { ...L, format: 'name' }],
+    ['current', { kind: 'current', json: false, nameOnly: false }],
+    ['current --json', { kind: 'current', json: true, nameOnly: false }],
+    ['current --name', { kind: 'current', json: false, nameOnly: true }],
+    ['current -q', { kind: 'current', json: false, nameOnly: true }],
     [`info ${NAME}`, { kind: 'info', name: NAME, json: false }],
     [`info ${NAME} --json`, { kind: 'info', name: NAME, json: true }],
     [`info --json ${NAME}`, { kind: 'info', name: NAME, json: true }],
-    [`switch ${NAME}`, { kind: 'switch', name: NAME, shell: false }],
-    [`use ${NAME}`, { kind: 'switch', name: NAME, shell: false }],
-    [`switch ${NAME} --shell`, { kind: 'switch', name: NAME, shell: true }],
-    ['switch -', { kind: 'switch', name: null, shell: false }],
-    ['use - --shell', { kind: 'switch', name: null, shell: true }],
-    [`delete ${NAME}`, { kind: 'delete', name: NAME, yes: false }],
-    [`rm ${NAME}`, { kind: 'delete', name: NAME, yes: false }],
-    [`delete ${NAME} --yes`, { kind: 'delete', name: NAME, yes: true }],
-    [`rm -y ${NAME}`, { kind: 'delete', name: NAME, yes: true }],
+    [`switch ${NAME}`, { ...S, name: NAME }],
+    [`use ${NAME}`, { ...S, name: NAME }],
+    [`switch ${NAME} --shell`, { ...S, name: NAME, shell: true }],
+    [`switch --shell ${NAME}`, { ...S, name: NAME, shell: true }],
+    [`switch ${NAME} --shell fish`, { ...S, name: NAME, shell: true, syntax: 'fish' }],
+    [`switch --shell=zsh ${NAME}`, { ...S, name: NAME, shell: true, syntax: 'zsh' }],
+    [`switch ${NAME} --shell bash`, { ...S, name: NAME, shell: true, syntax: 'bash' }],
+    [`switch ${NAME} -v`, { ...S, name: NAME, verbose: true }],
+    ['switch -', { ...S, name: '-' }],
+    ['use - --shell', { ...S, name: '-', shell: true }],
+    ['switch', { ...S, name: null }],
+    ['switch --shell', { ...S, name: null, shell: true }],
+    [`delete ${NAME}`, { kind: 'delete', names: [NAME], yes: false }],
+    [`rm ${NAME}`, { kind: 'delete', names: [NAME], yes: false }],
+    [`delete ${NAME} --yes`, { kind: 'delete', names: [NAME], yes: true }],
+    [`rm -y ${NAME}`, { kind: 'delete', names: [NAME], yes: true }],
+    ['rm -y a b a', { kind: 'delete', names: ['a', 'b'], yes: true }],
     ['resources', { kind: 'resources', name: null }],
     ['res', { kind: 'resources', name: null }],
     [`resources ${NAME}`, { kind: 'resources', name: NAME }],
     [`res ${NAME}`, { kind: 'resources', name: NAME }],
     ['cleanup', { kind: 'cleanup' }],
-    ['start dev', { kind: 'start', name: 'dev' }],
-    ['stop dev', { kind: 'stop', name: 'dev' }],
+    ['start dev', { kind: 'start', names: ['dev'] }],
+    ['stop dev', { kind: 'stop', names: ['dev'] }],
+    ['stop a b c', { kind: 'stop', names: ['a', 'b', 'c'] }],
+    ['exec dev -- kubectl get nodes -o wide', { kind: 'exec', name: 'dev', command: ['kubectl', 'get', 'nodes', '-o', 'wide'] }],
+    ['exec dev kubectl --help', { kind: 'exec', name: 'dev', command: ['kubectl', '--help'] }],
+    ['exec dev -- --weird', { kind: 'exec', name: 'dev', command: ['--weird'] }],
+    ['shell dev', { kind: 'shell', name: 'dev' }],
+    ['completion bash', { kind: 'completion', target: 'bash' }],
+    ['completion fish', { kind: 'completion', target: 'fish' }],
     // Names that look like numbers stay strings.
     ['info 123', { kind: 'info', name: '123', json: false }],
     ['info 1e3', { kind: 'info', name: '1e3', json: false }],
@@ -67,26 +103,42 @@ describe('parseArgs: usage errors', () => {
     [['list', '--bogus'], /unknown flag: --bogus/],
     [['list', '-x'], /unknown flag: -x/],
     [['list', '--json=1', '--wat=2'], /unknown flag: --wat=2/],
-    [['--verbose', 'dev-start'], /unknown flag: --verbose/],
+    [['--verbose', 'dev-start'], /dev-start does not take --verbose/],
+    [['--bogus', 'dev-start'], /unknown flag: --bogus/],
     [['--json', 'dev-start'], /dev-start does not take --json/],
+    [['--json', 'exec', 'x', '--', 'ls'], /exec does not take --json/],
     [['switch', NAME, '--json'], /switch does not take --json/],
     [['list', '--shell'], /list does not take --shell/],
     [['list', '--yes'], /list does not take --yes/],
+    [['list', '-o', 'wide'], /list -o takes table, name, json \(got 'wide'\)/],
+    [['info', 'x', '-o', 'json'], /info does not take --output/],
+    [['current', '--no-headers'], /current does not take --no-headers/],
+    [['current', '--json', '-q'], /current takes --json or --name, not both/],
     [['cleanup', '--json'], /cleanup does not take --json/],
     [['resources', '--json'], /resources does not take --json/],
     [['list', 'extra'], /list takes no arguments \(got 'extra'\)/],
     [['current', NAME], /current takes no arguments/],
     [['cleanup', 'x'], /cleanup takes no arguments/],
-    [['help', 'list'], /help takes no arguments/],
-    [['switch'], /switch needs a cluster name/],
-    [['use'], /use needs a cluster name/],
+    [['version', 'x'], /version takes no arguments/],
+    [['help', 'list', 'x'], /help takes one command/],
+    [['help', 'lisst'], /unknown command 'lisst'/],
     [['info'], /info needs a cluster name/],
     [['delete'], /delete needs a cluster name/],
     [['start'], /start needs a cluster name/],
     [['stop'], /stop needs a cluster name/],
+    [['shell'], /shell needs a cluster name/],
+    [['shell', 'a', 'b'], /shell takes one cluster name/],
+    [['exec'], /exec needs a cluster name and a command/],
+    [['exec', 'dev'], /exec needs a command: exec dev -- CMD/],
+    [['exec', 'dev', '--'], /exec needs a command/],
+    [['exec', '-x'], /unknown flag: -x/],
+    [['exec', '../x', '--', 'ls'], /invalid cluster name/],
+    [['completion'], /completion needs one shell: bash, zsh, fish/],
+    [['completion', 'tcsh'], /completion needs one shell.*got 'tcsh'/],
     [['switch', 'a', 'b'], /switch takes one cluster name \(got 2: a b\)/],
     [['resources', 'a', 'b'], /resources takes one cluster name/],
     [['delete', '../../etc'], /invalid cluster name/],
+    [['delete', 'ok', 'a/b'], /invalid cluster name/],
     [['info', 'a b'], /invalid cluster name/],
     [['switch', LONG], /must be <= 32 characters, but has 33/],
     [['info', 'a/b'], /invalid cluster name/],
@@ -107,8 +159,30 @@ describe('parseArgs: usage errors', () => {
       })
     })
   }
+  test('an unknown command suggests the closest one; usage hints name that command\'s help', () => {
+    const hint = (topic: string | null) => `see ${topic ?? 'all'}`
+    const cases: Array<[string[], RegExp]> = [
+      [['lst'], /^did you mean 'list'\? \(see all\)$/],
+      [['swich', 'x'], /^did you mean 'switch'\?/],
+      [['curent'], /^did you mean 'current'\?/],
+      [['delte'], /^did you mean 'delete'\?/],
+      [['mcp'], /^did you mean 'mcp-setup'\?/],
+      [['zzzzzz'], /^see all$/],
+      [['list', 'x'], /^see list$/],
+      [['rm'], /^see delete$/],
+    ]
+    for (const [argv, expected] of cases) {
+      assert.throws(() => parseArgs(argv, hint as never), (err: unknown) => {
+        assert.ok(err instanceof UsageError)
+        assert.match(err.hint ?? '', expected, argv.join(' '))
+        return true
+      })
+    }
+  })
+
   test('a 32-character name is accepted', () => {
     assert.deepEqual(parseArgs(['info', 'a'.repeat(32)]), { kind: 'info', name: 'a'.repeat(32), json: false })
+    assert.equal(closestCommand('xyz'), null)
   })
 })
 
@@ -121,13 +195,13 @@ describe('dispatch table and help', () => {
   })
 
   test('every shipped command has a module, and help names it with its aliases', async () => {
-    const shipped = ['help', 'list', 'current', 'info', 'switch', 'delete', 'resources', 'cleanup', 'start', 'stop'] as const
+    const shipped = ['help', 'list', 'current', 'info', 'switch', 'delete', 'resources', 'cleanup', 'start', 'stop', 'exec', 'shell', 'completion', 'version'] as const
     for (const kind of shipped) {
       const load = COMMANDS[kind]
       assert.ok(load, `${kind} has no module`)
       assert.equal(typeof (await load()).run, 'function')
     }
-    for (const entry of ['list, ls', 'switch, use NAME', 'switch, use -', 'current', 'info NAME', 'delete, rm NAME', 'resources, res [NAME]', 'start NAME', 'stop NAME', 'cleanup', 'help, -h, --help']) {
+    for (const entry of ['list, ls', 'switch, use NAME', 'switch, use -', 'current', 'info NAME', 'delete, rm NAME...', 'resources, res [NAME]', 'start NAME...', 'stop NAME...', 'exec NAME -- CMD', 'shell NAME', 'completion bash|zsh|fish', 'version, --version', 'cleanup', 'help [COMMAND], -h, --help']) {
       assert.ok(HELP.includes(entry), `help lacks '${entry}'`)
     }
     assert.match(HELP, /Examples:/)

@@ -1,5 +1,5 @@
 import { readdir } from 'node:fs/promises'
-import { forgetCluster } from '../current.ts'
+import { forgetCluster, pruneChoices } from '../current.ts'
 import { removeIfExists } from '../fsutil.ts'
 import { Reservations } from '../lock.ts'
 import { k3dNameProblem } from '../names.ts'
@@ -47,6 +47,11 @@ export async function run(ctx: Context, _op: OperationOf<'cleanup'>): Promise<vo
   }
   for (const name of await new Reservations(ctx.paths.reservationsDir).prune()) {
     out.line(`Removed stale port reservation of '${name}'`)
+    removed++
+  }
+  // The choices `switch` recorded for git work trees that have been removed since.
+  for (const { file, worktree } of await pruneChoices(ctx.paths)) {
+    out.line(worktree ? `Removed the choice of work tree ${worktree} (it is gone)` : `Removed unreadable work tree choice ${file}`)
     removed++
   }
   out.success(removed === 0 ? 'Cleanup complete: nothing to remove' : `Cleanup complete: ${removed} file(s) removed`)

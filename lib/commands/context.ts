@@ -1,5 +1,6 @@
 import os from 'node:os'
 import readline from 'node:readline'
+import { InterruptedError } from '../errors.ts'
 import { K3d } from '../k3d.ts'
 import { Output } from '../output.ts'
 import type { Paths } from '../paths.ts'
@@ -18,7 +19,7 @@ export interface Context {
   runner: Runner
   /** A person can answer a question (stdin is a terminal). */
   isTTY: boolean
-  /** Asks QUESTION on stderr and resolves with the line typed ('' on end of input). */
+  /** Asks QUESTION on stderr and resolves with the line typed ('' on end of input); Ctrl-C rejects with InterruptedError. */
   ask(question: string): Promise<string>
 }
 
@@ -32,12 +33,19 @@ export interface ContextOptions {
 
 function askOn(input: NodeJS.ReadStream, output: NodeJS.WriteStream): (question: string) => Promise<string> {
   return (question) =>
-    new Promise((resolve) => {
+    new Promise((resolve, reject) => {
       const rl = readline.createInterface({ input, output, terminal: !!input.isTTY })
       let answer = ''
       rl.once('line', (line) => {
         answer = line
         rl.close()
+      })
+      // Without a listener readline closes on Ctrl-C as on Ctrl-D: an answer of ''.
+      rl.once('SIGINT', () => {
+        output.write('\n')
+        rl.removeAllListeners('close')
+        rl.close()
+        reject(new InterruptedError())
       })
       rl.once('close', () => resolve(answer.trim()))
       rl.setPrompt(question)

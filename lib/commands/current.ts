@@ -1,38 +1,71 @@
 import { clusterViews } from '../clusters.ts'
 import type { ClusterView } from '../clusters.ts'
-import { resolveCurrent } from '../current.ts'
+import type { Selection } from '../current.ts'
+import { gitConfigReader, resolveCurrent } from '../current.ts'
+import { OperationError } from '../errors.ts'
+import { howTo } from '../invocation.ts'
 import { kubeconfigPath } from '../paths.ts'
 import type { OperationOf } from './args.ts'
 import type { Context } from './context.ts'
-import { infoBlock, kubeconfigLine } from './details.ts'
+import { detailLines } from './details.ts'
 import { fileExists } from './kubeconfigfile.ts'
 import { readMeta } from './lookup.ts'
 
-/** A current cluster that neither k3d nor our metadata knows (deleted behind our back). */
-function unknownView(name: string): ClusterView {
-  return {
-    name, active: true, status: 'missing', managed: false, repository: null, developer: null, email: null,
-    shared: null, lb_port: null, api_port: null, kubeconfig: null, created_at: null,
+/** `current --json`: the list object, with status null: `current` asks no k3d whether it runs. */
+export type CurrentView = Omit<ClusterView, 'status'> & { status: null }
+
+/** Pure: what the user reads after "Selected by:". */
+export function selectionText(s: Selection): string {
+  switch (s.kind) {
+    case 'KUBECONFIG':
+      return `$KUBECONFIG (${s.file})`
+    case 'worktree':
+      return `switch in this work tree (${s.worktree})`
+    case 'identity':
+      return `your ${s.shared ? 'shared' : 'personal'} cluster for this repository (${s.worktree})`
+    case 'pointer':
+      return `last switch (${s.file})`
   }
 }
 
-/** `current`: cheap by design (no kubectl; k3d only when there is a current cluster). */
-export async function run(ctx: Context, op: OperationOf<'current'>): Promise<void> {
-  const current = await resolveCurrent(ctx.paths, ctx.env)
-  if (!current) {
+/**
+ * `current`: files only (no k3d, no docker), so it answers with Docker down and fast enough
+ * for a prompt: `current --name` prints only the name.
+ */
+export async function run(ctx: Context, op: OperationOf<'current'>): Promise<number | void> {
+  const current = await resolveCurrent(ctx.paths, ctx.env, { git: gitConfigReader(ctx.runner) })
+  if (current === null || current.name === null) {
+    if (op.nameOnly) return 1
     if (op.json) return ctx.out.json(null)
-    ctx.out.warn('No active cluster')
-    ctx.out.line("Switch to one with: cluster-manager switch NAME (list them with 'cluster-manager list')")
+    if (current === null) {
+      ctx.out.warn(`No active cluster — switch to one with: ${howTo(ctx.env, 'switch', 'NAME')} (list them with: ${howTo(ctx.env, 'list')})`)
+    } else {
+      ctx.out.warn(`No active cluster: $KUBECONFIG (${current.file}) selects context '${current.context}', which is not a k3d cluster managed here`)
+    }
     return
   }
-  const file = kubeconfigPath(ctx.paths, current.name)
-  const [clusters, meta, hasFile] = await Promise.all([ctx.k3d.list(), readMeta(ctx, current.name), fileExists(file)])
-  const cluster = clusters.find((c) => c.name === current.name)
-  const view = clusterViews(cluster ? [cluster] : [], meta ? [meta] : [], current.name)[0] ?? unknownView(current.name)
-  if (op.json) return ctx.out.json(view)
-  const source = current.source === 'KUBECONFIG' ? '$KUBECONFIG' : `last switch (${ctx.paths.currentFile})`
-  const extra: Array<[string, string]> = [['Selected by', source]]
-  const kubeconfig = kubeconfigLine(view, file, hasFile)
-  if (kubeconfig) extra.push(kubeconfig)
-  for (const line of infoBlock(view, ctx.out.c, extra)) ctx.out.line(line)
+  const { name } = current
+  if (op.nameOnly) return ctx.out.raw(name)
+  const file = kubeconfigPath(ctx.paths, name)
+  const [meta, hasFile] = await Promise.all([readMeta(ctx, name), fileExists(file)])
+  const view = clusterViews([], meta ? [meta] : [], name)[0]
+  const result: CurrentView = {
+    ...(view ?? { name, active: true, status: null, managed: false, repository: null, developer: null, email: null, shared: null, lb_port: null, api_port: null, kubeconfig: null, created_at: null }),
+    status: null,
+    kubeconfig: hasFile ? file : (view?.kubeconfig ?? null),
+  }
+  if (op.json) return ctx.out.json(result)
+  const [first, ...rest] = detailLines(result, ctx.out.c)
+  const label = (k: string, v: string) => `${ctx.out.c.blue(`${k}:`)} ${v}`
+  const lines = [...rest, label('Kubeconfig', hasFile ? file : `not written yet (${howTo(ctx.env, 'switch', name)} writes it)`), label('Selected by', selectionText(current.source))]
+  ctx.out.line(first!)
+  for (const l of lines) ctx.out.line(`  ${l}`)
+}
+
+/** The current cluster's name for commands that default to it; a clear error when there is none. */
+export async function requireCurrent(ctx: Context, fallback: string): Promise<string> {
+  const current = await resolveCurrent(ctx.paths, ctx.env, { git: gitConfigReader(ctx.runner) })
+  if (current && current.name !== null) return current.name
+  if (current) throw new OperationError(`no active cluster: $KUBECONFIG (${current.file}) selects context '${current.context}', which is not managed here`, fallback)
+  throw new OperationError(`no active cluster`, `${howTo(ctx.env, 'switch', 'NAME')} (or ${howTo(ctx.env, 'bootstrap')}) first, ${fallback}`)
 }

@@ -1,44 +1,135 @@
+import { commandLine, invocation } from '../invocation.ts'
+import type { OperationKind, OperationOf } from './args.ts'
 import type { Context } from './context.ts'
 
-const ME = './scripts/cluster-manager.ts'
+/** Per command: its usage lines (after the program), what it does, its options. */
+interface Topic {
+  usage: string[]
+  about: string
+  options?: string[]
+}
 
-export const HELP = `Threads-Agent Cluster Manager: isolated local k3d clusters, one per repository and git identity
+const TOPICS: Record<OperationKind, Topic> = {
+  help: { usage: ['help [COMMAND]', 'COMMAND --help'], about: 'Show the commands, or one command in detail.' },
+  version: { usage: ['version [--json]', '--version'], about: 'Show the project version, the Node version and how this script runs.' },
+  list: {
+    usage: ['list [-o table|name|json] [--no-headers] [--json]'],
+    about: 'List every k3d cluster and every metadata file: managed, unmanaged and missing, the current one marked.',
+    options: [
+      '-o table      one line per cluster: NAME STATUS TYPE LB API CURRENT (like k3d cluster list)',
+      '-o name       names only, one per line',
+      '-o json       the same as --json: an array of cluster objects',
+      '--no-headers  no header line in -o table',
+    ],
+  },
+  current: {
+    usage: ['current [--json | --name|-q]'],
+    about:
+      'Show the current cluster, from files only (no k3d call): the one $KUBECONFIG selects, else the one switched to in\n' +
+      'this git work tree, else the one your git identity bootstrapped here (personal, then shared), else the last switch.',
+    options: ['--name, -q    print only the name (for prompts); nothing and exit 1 when there is none', '--json        the cluster as a JSON object, or null'],
+  },
+  info: { usage: ['info NAME [--json]'], about: "Show one cluster's details (managed or not)." },
+  switch: {
+    usage: ['switch NAME [--shell [bash|zsh|fish]] [-v]', 'switch -', 'switch'],
+    about:
+      "Make NAME current in this git work tree (and outside any), writing its kubeconfig, and print its export line.\n" +
+      "'-' returns to this work tree's previous cluster; no NAME opens a picker on a terminal (else lists the names, exit 2).",
+    options: [
+      '--shell [SHELL]  print only the line for SHELL (bash, zsh: export; fish: set -gx), for eval',
+      '-v, --verbose    also show the cluster details',
+    ],
+  },
+  delete: {
+    usage: ['delete NAME... [--yes|-y]'],
+    about:
+      'Delete clusters with their metadata, kubeconfigs and pointers. Asks on a terminal (no: exit 1); without one\n' +
+      "--yes is required. A cluster already gone everywhere is 'nothing to delete' (exit 0).",
+    options: ['-y, --yes     delete without asking'],
+  },
+  resources: { usage: ['resources [NAME]'], about: 'Show nodes, namespaces, deployments and services of NAME (default: the current cluster).' },
+  cleanup: { usage: ['cleanup'], about: 'Remove files of clusters k3d no longer has, stale port reservations and choices of removed work trees.' },
+  start: { usage: ['start NAME...'], about: 'Start stopped clusters (a port taken meanwhile is named with what holds it).' },
+  stop: { usage: ['stop NAME...'], about: 'Stop clusters; they keep their ports.' },
+  exec: {
+    usage: ['exec NAME -- CMD [ARGS...]'],
+    about: "Run CMD with KUBECONFIG set to NAME's kubeconfig (and THREADS_AGENT_CLUSTER=NAME); its exit status is passed through.",
+  },
+  shell: {
+    usage: ['shell NAME'],
+    about: "Open $SHELL with KUBECONFIG set to NAME's kubeconfig, THREADS_AGENT_CLUSTER=NAME and (NAME) before the prompt. Exit it to leave.",
+  },
+  completion: {
+    usage: ['completion bash|zsh|fish'],
+    about: 'Print the completion script (commands, flags, cluster names) for SHELL; see README.md to install it.',
+  },
+  doctor: { usage: ['doctor'], about: 'Check docker, k3d, kubectl, git identity, just and free ports.' },
+  'mcp-setup': { usage: ['mcp-setup'], about: "Point this repository's .mcp.json kubernetes server at the current cluster." },
+  'dev-start': { usage: ['dev-start [WORDS...]'], about: "bootstrap (dev-up-multi's words, e.g. share), switch, deploy, mcp-setup." },
+}
 
-Usage: ${ME} <command> [args] [--json]
+/** The overview, with ME the way the user runs this script. */
+export function helpText(me: string): string {
+  return `Threads-Agent Cluster Manager: isolated local k3d clusters, one per repository and git identity
+
+Usage: ${me} <command> [args] [--json]
    or: just cluster-<command> [args]
 
 Commands:
-  list, ls [--json]             List all clusters: managed, unmanaged and missing
-  switch, use NAME [--shell]    Make NAME the current cluster; prints its export KUBECONFIG line
-  switch, use -                 Switch back to the previous cluster
-  current [--json]              Show the current cluster
-  info NAME [--json]            Show one cluster's details
-  delete, rm NAME [--yes|-y]    Delete a cluster with its metadata and kubeconfig
-  resources, res [NAME]         Show nodes, namespaces, deployments and services (default: current)
-  start NAME                    Start a stopped cluster
-  stop NAME                     Stop a cluster (it keeps its ports)
-  cleanup                       Remove files of clusters k3d no longer has, and stale port reservations
-  doctor                        Check docker, k3d, kubectl, git identity, just and free ports
-  mcp-setup                     Point this repository's .mcp.json kubernetes server at the current cluster
-  dev-start [WORDS...]          bootstrap (dev-up-multi's words, e.g. share), switch, deploy, mcp-setup
-  help, -h, --help              Show this help
+  list, ls [-o table|name|json]  List all clusters: managed, unmanaged and missing
+  switch, use NAME [--shell]     Make NAME the current cluster; prints its export KUBECONFIG line
+  switch, use -                  Switch back to the previous cluster (of this work tree)
+  switch, use                    Pick a cluster (on a terminal)
+  current [--json|--name]        Show the current cluster
+  info NAME [--json]             Show one cluster's details
+  delete, rm NAME... [--yes|-y]  Delete clusters with their metadata and kubeconfigs
+  resources, res [NAME]          Show nodes, namespaces, deployments and services (default: current)
+  start NAME...                  Start stopped clusters
+  stop NAME...                   Stop clusters (they keep their ports)
+  exec NAME -- CMD [ARGS...]     Run a command against NAME (KUBECONFIG set for it alone)
+  shell NAME                     Open a shell whose kubectl talks to NAME
+  cleanup                        Remove files of clusters k3d no longer has, and stale port reservations
+  doctor                         Check docker, k3d, kubectl, git identity, just and free ports
+  mcp-setup                      Point this repository's .mcp.json kubernetes server at the current cluster
+  dev-start [WORDS...]           bootstrap (dev-up-multi's words, e.g. share), switch, deploy, mcp-setup
+  completion bash|zsh|fish       Print a shell completion script
+  version, --version             Show the version, Node and how this runs
+  help [COMMAND], -h, --help     Show this help, or COMMAND's
 
 Options:
-  --json      Machine-readable output on stdout, nothing else there (list, current, info)
+  --json      Machine-readable output on stdout, nothing else there (list, current, info, version)
   --shell     Print only the export line, for eval (switch)
   -y, --yes   Delete without asking; required when stdin is not a terminal (delete)
 
 Examples:
-  ${ME} list                          # List all clusters
-  ${ME} switch threads-john           # Switch to john's cluster
-  eval "$(${ME} switch threads-john --shell)"   # ...and point this shell at it
-  ${ME} switch -                      # Back to the previous cluster
-  ${ME} current                       # Show current cluster
-  ${ME} resources                     # Show resources in current cluster
-  ${ME} delete threads-test --yes     # Delete test cluster without asking
+  ${me} list                          # List all clusters
+  ${me} switch threads-john           # Switch to john's cluster
+  eval "$(${me} switch threads-john --shell)"   # ...and point this shell at it
+  ${me} switch -                      # Back to the previous cluster
+  ${me} current                       # Show current cluster
+  ${me} exec threads-john -- kubectl get nodes
+  ${me} resources                     # Show resources in current cluster
+  ${me} delete threads-test --yes     # Delete test cluster without asking
 
-Exit codes: 0 done, 1 the operation failed, 2 usage error`
+Exit codes: 0 done, 1 the operation failed, 2 usage error (exec: the command's own status)`
+}
 
-export async function run(ctx: Context): Promise<void> {
-  ctx.out.line(HELP)
+/** Help of one command, with ME the way the user runs this script and JUST its recipe form, if any. */
+export function topicText(topic: OperationKind, me: string, recipe: string | null): string {
+  const t = TOPICS[topic]
+  const lines = t.usage.map((u, i) => `${i === 0 ? 'Usage:' : '      '} ${me} ${u}`)
+  if (recipe) lines.push(`   or: ${recipe}`)
+  lines.push('', t.about)
+  if (t.options) lines.push('', 'Options:', ...t.options.map((o) => `  ${o}`))
+  return lines.join('\n')
+}
+
+/** The overview as the reference (cluster-manager on PATH). */
+export const HELP = helpText('cluster-manager')
+
+export async function run(ctx: Context, op: OperationOf<'help'>): Promise<void> {
+  const inv = invocation(ctx.env)
+  if (!op.topic) return ctx.out.line(helpText(inv.manager))
+  const recipe = inv.just ? commandLine(inv, op.topic, '...') : null
+  ctx.out.line(topicText(op.topic, inv.manager, recipe && !recipe.startsWith(inv.manager) ? recipe : null))
 }

@@ -23,6 +23,10 @@ export const COMMANDS: { [K in OperationKind]?: () => Promise<Command<K>> } = {
   doctor: () => import('./doctor.ts'),
   'mcp-setup': () => import('./mcp.ts'),
   'dev-start': () => import('./devstart.ts'),
+  exec: () => import('./exec.ts'),
+  shell: () => import('./shell.ts'),
+  completion: () => import('./completion.ts'),
+  version: () => import('./version.ts'),
 }
 
 /** --json and --shell reserve stdout for the machine result; human lines go to stderr. */

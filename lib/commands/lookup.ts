@@ -1,6 +1,8 @@
 import type { ClusterView } from '../clusters.ts'
 import { clusterViews } from '../clusters.ts'
-import { resolveCurrent } from '../current.ts'
+import { gitConfigReader, resolveCurrent } from '../current.ts'
+import type { Current, Foreign } from '../current.ts'
+import { howTo } from '../invocation.ts'
 import { OperationError } from '../errors.ts'
 import type { K3dCluster } from '../k3d.ts'
 import type { ClusterMeta, MetaProblem } from '../registry.ts'
@@ -19,13 +21,24 @@ export function warnProblems(ctx: Context, problems: readonly MetaProblem[]): vo
   for (const p of problems) ctx.out.warn(`ignoring ${p.file}: ${p.reason}`)
 }
 
+/** The current cluster as `current` resolves it (the git identity step included). */
+export function resolveActive(ctx: Context): Promise<Current | Foreign | null> {
+  return resolveCurrent(ctx.paths, ctx.env, { git: gitConfigReader(ctx.runner) })
+}
+
+/** A $KUBECONFIG on a context that is not ours: one warning, since no cluster here is active. */
+export function warnForeign(ctx: Context, current: Current | Foreign | null): void {
+  if (current && current.name === null) ctx.out.warn(`$KUBECONFIG (${current.file}) selects context '${current.context}', which is not a k3d cluster managed here`)
+}
+
 export async function snapshot(ctx: Context): Promise<Snapshot> {
   const [clusters, { metas, problems }, current] = await Promise.all([
     ctx.k3d.list(),
     ctx.registry.list(),
-    resolveCurrent(ctx.paths, ctx.env),
+    resolveActive(ctx),
   ])
   warnProblems(ctx, problems)
+  warnForeign(ctx, current)
   const name = current?.name ?? null
   return { clusters, metas, current: name, views: clusterViews(clusters, metas, name) }
 }
@@ -57,13 +70,14 @@ export function viewOf(found: Found, current: string | null): ClusterView | null
   return clusterViews(found.cluster ? [found.cluster] : [], found.meta ? [found.meta] : [], current)[0] ?? null
 }
 
-function namesHint(names: readonly string[]): string {
-  return names.length > 0 ? `existing clusters: ${names.join(', ')}` : "there are no clusters; create one with 'just bootstrap-multi'"
+export function namesHint(env: NodeJS.ProcessEnv, names: readonly string[]): string {
+  const sorted = [...new Set(names)].sort()
+  return sorted.length > 0 ? `existing clusters: ${sorted.join(', ')}` : `there are no clusters; create one with '${howTo(env, 'bootstrap')}'`
 }
 
 /** NAME is neither in k3d nor in our metadata. */
-export function notFound(name: string, names: readonly string[]): OperationError {
-  return new OperationError(`cluster '${name}' not found`, namesHint([...new Set(names)].sort()))
+export function notFound(env: NodeJS.ProcessEnv, name: string, names: readonly string[]): OperationError {
+  return new OperationError(`cluster '${name}' not found`, namesHint(env, names))
 }
 
 /** The k3d cluster NAME; when k3d has none, an error listing those it has. */
@@ -73,10 +87,10 @@ export async function requireK3dCluster(ctx: Context, name: string): Promise<Fou
   if (found.meta) {
     throw new OperationError(
       `cluster '${name}' has metadata but k3d has no such cluster`,
-      `recreate it with 'just bootstrap-multi', or remove its files with 'just cluster-cleanup'; ${namesHint(found.all.map((c) => c.name))}`,
+      `recreate it with '${howTo(ctx.env, 'bootstrap')}', or remove its files with '${howTo(ctx.env, 'cleanup')}'; ${namesHint(ctx.env, found.all.map((c) => c.name))}`,
     )
   }
-  throw notFound(name, found.all.map((c) => c.name))
+  throw notFound(ctx.env, name, found.all.map((c) => c.name))
 }
 
 /** Every name k3d or our metadata knows, for not-found hints. */

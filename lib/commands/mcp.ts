@@ -2,10 +2,11 @@ import path from 'node:path'
 import fs from 'node:fs/promises'
 import { loadConfig } from '../config.ts'
 import type { ProjectConfig } from '../config.ts'
-import { resolveCurrent } from '../current.ts'
+import { gitConfigReader, resolveCurrent } from '../current.ts'
 import { OperationError } from '../errors.ts'
 import { readIfExists, writeFileAtomic } from '../fsutil.ts'
 import { readGitFacts } from '../identity.ts'
+import { howTo } from '../invocation.ts'
 import { kubeconfigPath } from '../paths.ts'
 import type { OperationOf } from './args.ts'
 import type { Context } from './context.ts'
@@ -38,11 +39,15 @@ export async function setupMcp(
   project: { topLevel: string; config: ProjectConfig; name?: string },
 ): Promise<{ file: string; changed: boolean; kubeconfig: string }> {
   const { topLevel, config } = project
-  const cluster = project.name ?? (await resolveCurrent(ctx.paths, ctx.env))?.name
-  if (!cluster) throw new OperationError('no current cluster for the MCP server', 'run just cluster-switch NAME (or just bootstrap-multi) first')
+  const current = project.name ? null : await resolveCurrent(ctx.paths, ctx.env, { git: gitConfigReader(ctx.runner) })
+  const cluster = project.name ?? current?.name
+  if (!cluster) {
+    const why = current && current.name === null ? `: $KUBECONFIG (${current.file}) selects context '${current.context}', which is not managed here` : ''
+    throw new OperationError(`no current cluster for the MCP server${why}`, `run ${howTo(ctx.env, 'switch', 'NAME')} (or ${howTo(ctx.env, 'bootstrap')}) first`)
+  }
   const kubeconfig = kubeconfigPath(ctx.paths, cluster)
   if ((await readIfExists(kubeconfig)) === null) {
-    throw new OperationError(`the kubeconfig of '${cluster}' is missing (${kubeconfig})`, `run just cluster-switch ${cluster}`)
+    throw new OperationError(`the kubeconfig of '${cluster}' is missing (${kubeconfig})`, `run ${howTo(ctx.env, 'switch', cluster)}`)
   }
   const file = path.join(topLevel, MCP_FILE)
   const before = await readIfExists(file)

@@ -1,9 +1,10 @@
-import { resolveCurrent } from '../current.ts'
 import { OperationError } from '../errors.ts'
+import { howTo } from '../invocation.ts'
 import { Kubectl } from '../kubectl.ts'
 import type { OperationOf } from './args.ts'
 import type { Context } from './context.ts'
 import { ensureKubeconfig } from '../kubeconfig.ts'
+import { requireCurrent } from './current.ts'
 import { requireK3dCluster } from './lookup.ts'
 
 const SECTIONS: Array<[title: string, args: string[]]> = [
@@ -15,16 +16,14 @@ const SECTIONS: Array<[title: string, args: string[]]> = [
 
 async function clusterName(ctx: Context, op: OperationOf<'resources'>): Promise<string> {
   if (op.name) return op.name
-  const current = await resolveCurrent(ctx.paths, ctx.env)
-  if (!current) throw new OperationError("No active cluster. Use 'cluster-manager switch NAME' first", 'or name one: cluster-manager resources NAME')
-  return current.name
+  return requireCurrent(ctx, `or name one: ${howTo(ctx.env, 'resources', 'NAME')}`)
 }
 
 /** `resources [NAME]`: kubectl on that cluster's own kubeconfig only, never the default one. */
 export async function run(ctx: Context, op: OperationOf<'resources'>): Promise<void> {
   const name = await clusterName(ctx, op)
   const { cluster } = await requireK3dCluster(ctx, name)
-  if (!cluster.running) throw new OperationError(`cluster '${name}' is stopped`, `start it with: cluster-manager start ${name}`)
+  if (!cluster.running) throw new OperationError(`cluster '${name}' is stopped`, `start it with: ${howTo(ctx.env, 'start', name)}`)
   const { file } = await ensureKubeconfig(ctx.k3d, ctx.paths, cluster)
   const kubectl = new Kubectl(file, ctx.runner)
   const outputs = await Promise.all(SECTIONS.map(([, args]) => kubectl.get(args)))

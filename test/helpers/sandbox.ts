@@ -36,7 +36,8 @@ export interface Sandbox {
 function baseEnv(home: string, state: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {}
   for (const [k, v] of Object.entries(process.env)) {
-    if (k === 'KUBECONFIG' || k.startsWith('K3D_SIM_')) continue
+    // THREADS_AGENT_*: set by the justfile (`just test`) or a cluster shell; a test sets its own.
+    if (k === 'KUBECONFIG' || k.startsWith('K3D_SIM_') || k.startsWith('THREADS_AGENT_')) continue
     env[k] = v
   }
   env.PATH = `${BIN_DIR}:${process.env.PATH ?? ''}`

@@ -1,0 +1,74 @@
+// The justfile: every recipe that wraps a script passes its words through, errors stay one line,
+// usage errors exit 2 through just, and nothing needs `just` on PATH.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import path from 'node:path'
+import { sandboxFor, REPO_ROOT } from './helpers/sandbox.ts'
+import type { Sandbox, RunResult } from './helpers/sandbox.ts'
+
+const JUST = path.join(REPO_ROOT, 'node_modules', '.bin', 'just')
+const JUSTFILE = path.join(REPO_ROOT, 'justfile')
+const lines = (text: string) => text.replace(/\n$/, '').split('\n')
+/** PATH without any `just` (as when just came from npm and only `npx just` finds it). */
+const noJustPath = (sb: Sandbox) => (sb.env.PATH ?? '').split(':').filter((d) => !d.includes('node_modules')).join(':')
+const just = (sb: Sandbox, args: string[], env: Record<string, string> = {}) =>
+  sb.run(JUST, ['--justfile', JUSTFILE, '--working-directory', sb.root, ...args], { cwd: sb.root, env: { PATH: noJustPath(sb), ...env } })
+
+interface Recipe {
+  name: string
+  attributes: Array<string | Record<string, unknown>>
+  parameters: Array<{ name: string; kind: string }>
+  body: unknown[]
+}
+
+test('every recipe that runs a script takes *ARGS, passes "$@" and has [no-exit-message]', async (t) => {
+  const sb = await sandboxFor(t)
+  const r = await sb.run(JUST, ['--justfile', JUSTFILE, '--dump', '--dump-format', 'json'])
+  assert.equal(r.code, 0, r.stderr)
+  const recipes = Object.values(JSON.parse(r.stdout).recipes as Record<string, Recipe>)
+  const wrappers = recipes.filter((rc) => /"variable","(manager|dev_up)"/.test(JSON.stringify(rc.body)))
+  assert.ok(wrappers.length >= 16, `only ${wrappers.length} wrappers`)
+  for (const rc of wrappers) {
+    assert.deepEqual(rc.parameters.map((p) => [p.name, p.kind]), [['ARGS', 'star']], rc.name)
+    assert.ok(rc.attributes.includes('no-exit-message'), `${rc.name} lacks [no-exit-message]`)
+    assert.match(JSON.stringify(rc.body), /\\"\$@\\"/, rc.name)
+  }
+  const names = recipes.map((rc) => rc.name)
+  for (const name of ['cluster-exec', 'cluster-shell']) assert.ok(names.includes(name), name)
+})
+
+test('through just: --help, --json and --dry-run reach the script; usage errors are one line and exit 2', async (t) => {
+  const sb = await sandboxFor(t)
+  const help = await just(sb, ['cluster-start', 'x', '--help'])
+  assert.equal(help.code, 0, help.stderr)
+  assert.match(help.stdout, /^Usage: .*cluster-manager\.ts start NAME\.\.\./)
+  const listHelp = await just(sb, ['cluster-list', '--help'])
+  assert.match(listHelp.stdout, /-o table/)
+  const json = await just(sb, ['cluster-current', '--json'])
+  assert.deepEqual([json.code, json.stdout], [0, 'null\n'])
+  for (const [args, message] of [
+    [['cluster-switch'], /^✗ switch needs a cluster name/],
+    [['cluster-switch', 'a', 'b'], /^✗ switch takes one cluster name/],
+    [['cluster-info'], /^✗ info needs a cluster name/],
+    [['cluster-cleanup', '--dry-run'], /^✗ unknown flag: --dry-run/],
+    [['doctor', '--json'], /^✗ doctor does not take --json/],
+    [['cluster-list', '-o', 'wide'], /^✗ list -o takes table, name, json/],
+  ] as Array<[string[], RegExp]>) {
+    const r: RunResult = await just(sb, args)
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`)
+    assert.match(r.stderr, message, args.join(' '))
+    assert.doesNotMatch(r.stderr, /error: Recipe|justfile does not contain/, args.join(' '))
+  }
+  // An operation that fails: exit 1, still one line.
+  const failed = await just(sb, ['cluster-info', 'nope'])
+  assert.equal(failed.code, 1)
+  assert.equal(lines(failed.stderr).length, 1, failed.stderr)
+})
+
+test('the default recipe lists the recipes with just_executable(), without just on PATH', async (t) => {
+  const sb = await sandboxFor(t)
+  const r = await just(sb, [])
+  assert.equal(r.code, 0, r.stderr)
+  assert.match(r.stdout, /^Available recipes:/)
+  assert.match(r.stdout, /cluster-exec \*ARGS +# Run a command against one cluster/)
+})
