@@ -810,10 +810,13 @@ describe('version', () => {
   test('--version and version: the project version, Node and how it runs; --json too', async (t) => {
     const sb = await sandboxFor(t)
     const pkg = await fs.readJson(path.join(REPO_ROOT, 'package.json'))
-    const expected = [`cluster-manager version ${pkg.version}`, `node version ${process.version}`, `run by tsx (TypeScript sources) from ${REPO_ROOT}`]
+    // npm test builds the bundle first (pretest), so the launcher picks it; MULTI_CLUSTER_RUNNER=tsx forces the fallback.
+    const expected = [`cluster-manager version ${pkg.version}`, `node version ${process.version}`, `run by the prebuilt bundle from ${REPO_ROOT}`]
     assert.deepEqual(lines(ok(await manager(sb, ['--version'])).stdout), expected)
     assert.deepEqual(lines(ok(await manager(sb, ['version'])).stdout), expected)
-    assert.deepEqual(json(await manager(sb, ['version', '--json'])), { program: 'cluster-manager', version: pkg.version, node: process.version, runner: 'tsx', root: REPO_ROOT, justfile: null })
+    assert.deepEqual(json(await manager(sb, ['version', '--json'])), { program: 'cluster-manager', version: pkg.version, node: process.version, runner: 'bundle', root: REPO_ROOT, justfile: null })
+    const viaTsx = ok(await sb.run(MANAGER, ['--version'], { env: { MULTI_CLUSTER_RUNNER: 'tsx' } }))
+    assert.deepEqual(lines(viaTsx.stdout), [...expected.slice(0, 2), `run by tsx (TypeScript sources) from ${REPO_ROOT}`])
     const devUp = ok(await sb.run(DEV_UP, ['--version'], { cwd: sb.root }))
     assert.deepEqual(lines(devUp.stdout), [`dev-up-multi version ${pkg.version}`, ...expected.slice(1)])
     assert.deepEqual(lines(ok(await sb.run(DEV_UP, ['version'], { cwd: sb.root })).stdout)[0], `dev-up-multi version ${pkg.version}`)

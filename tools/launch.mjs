@@ -139,8 +139,12 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     process.stderr.write('usage: node tools/launch.mjs SCRIPT [ARGS...]\n')
     process.exitCode = 2
   } else {
-    // The program sees the argv it would see under tsx: [node, SCRIPT, ARGS...].
+    // The program sees the argv it would see under tsx: [node, SCRIPT, ARGS...], SCRIPT as the
+    // user typed it (the prologue resolved symlinks to find us; `npm link`'s command names stay).
     process.argv.splice(1, 1)
+    const typed = process.env.MULTI_CLUSTER_ARGV0
+    delete process.env.MULTI_CLUSTER_ARGV0
+    if (typed) process.argv[1] = typed
     await main(path.resolve(script))
   }
 }
