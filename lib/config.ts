@@ -2,7 +2,11 @@ import path from 'node:path'
 import { readIfExists } from './fsutil.ts'
 import { UsageError } from './errors.ts'
 import type { PortRange } from './ports.ts'
-import { DEFAULT_API_RANGE, DEFAULT_LB_RANGE, checkRange, parseRange } from './ports.ts'
+import { DEFAULT_API_RANGE, DEFAULT_LB_RANGE, LOOPBACK, checkRange, parseBindAddress, parseRange } from './ports.ts'
+import { parseRegistrySetting } from './imageregistry.ts'
+import type { RegistrySettings } from './imageregistry.ts'
+import { k3dOverrideProblems } from './k3dconfig.ts'
+import { memoryProblem } from './memory.ts'
 
 export const CONFIG_FILE = 'multi-cluster.config.json'
 
@@ -16,6 +20,14 @@ export interface ProjectConfig {
   apiPortRange: PortRange
   deploy: string | null // shell command dev-start-multi runs with KUBECONFIG set
   mcpServer: { command: string; args: string[] }
+  /** Host address the clusters' ports are published on: 127.0.0.1 (this machine) unless shared. */
+  bindAddress: string
+  /** The registry all clusters share, or null (images are then imported into each cluster). */
+  registry: RegistrySettings | null
+  /** Memory limits of each server and agent node (docker sizes: `512m`, `1g`), or null. */
+  memory: { servers?: string; agents?: string } | null
+  /** Keys merged into the k3d config document (k3d.io/v1alpha5 Simple), or null. */
+  k3d: Record<string, unknown> | null
 }
 
 export const DEFAULT_CONFIG: ProjectConfig = {
@@ -35,9 +47,16 @@ export const DEFAULT_CONFIG: ProjectConfig = {
   apiPortRange: DEFAULT_API_RANGE,
   deploy: null,
   mcpServer: { command: 'npx', args: ['-y', 'mcp-server-kubernetes'] },
+  bindAddress: LOOPBACK,
+  registry: null,
+  memory: null,
+  k3d: null,
 }
 
-const KEYS = ['images', 'servers', 'agents', 'k3sArgs', 'lbPortRange', 'apiPortRange', 'deploy', 'mcpServer', '$schema', 'description']
+const KEYS = [
+  'images', 'servers', 'agents', 'k3sArgs', 'lbPortRange', 'apiPortRange', 'deploy', 'mcpServer',
+  'bind_address', 'registry', 'memory', 'k3d', '$schema', 'description',
+]
 
 type Problem = string
 
@@ -74,6 +93,54 @@ function range(v: unknown, key: string, problems: Problem[]): PortRange | undefi
   return undefined
 }
 
+/** `"bind_address"`: an IPv4 address of this host. */
+function bindAddress(v: unknown, problems: Problem[]): string | undefined {
+  if (v === undefined) return undefined
+  try {
+    if (typeof v !== 'string') throw new Error('bind_address: expected an address such as "127.0.0.1" or "0.0.0.0"')
+    return parseBindAddress(v, 'bind_address')
+  } catch (err) {
+    problems.push((err as Error).message)
+    return undefined
+  }
+}
+
+/** `"memory"`: one size for every node, or `{"servers": ..., "agents": ...}` (k3d's --servers-memory/--agents-memory). */
+function memory(v: unknown, problems: Problem[]): ProjectConfig['memory'] | undefined {
+  if (v === undefined || v === null) return undefined
+  const check = (key: string, size: unknown) => {
+    const problem = typeof size === 'string' ? memoryProblem(size) : 'expected a size such as "512m" or "1g"'
+    if (problem) problems.push(`${key}: ${problem}`)
+    return problem ? undefined : (size as string)
+  }
+  if (typeof v === 'string') {
+    const size = check('memory', v)
+    return size ? { servers: size, agents: size } : undefined
+  }
+  if (typeof v !== 'object' || Array.isArray(v)) {
+    problems.push('memory: expected a size such as "1g", or {"servers": "1g", "agents": "512m"}')
+    return undefined
+  }
+  const o = v as Record<string, unknown>
+  for (const k of Object.keys(o)) if (k !== 'servers' && k !== 'agents') problems.push(`memory.${k}: unknown key (known: servers, agents)`)
+  const out: NonNullable<ProjectConfig['memory']> = {}
+  if (o.servers !== undefined) out.servers = check('memory.servers', o.servers)
+  if (o.agents !== undefined) out.agents = check('memory.agents', o.agents)
+  return out
+}
+
+/** `"k3d"`: keys merged into the k3d config document; k3dconfig.ts says which are allowed. */
+function k3dOverride(v: unknown, registry: RegistrySettings | null | undefined, problems: Problem[]): Record<string, unknown> | undefined {
+  if (v === undefined || v === null) return undefined
+  const found = k3dOverrideProblems(v)
+  const registries = (v as { registries?: { config?: unknown } }).registries
+  if (found.length === 0 && registry?.proxy && registries?.config !== undefined) {
+    found.push('k3d.registries.config: set by this tool while "registry" caches a remote registry (its mirror is written there)')
+  }
+  problems.push(...found)
+  return found.length === 0 ? (v as Record<string, unknown>) : undefined
+}
+
 /** Validates a parsed config file; every problem is reported, one line each, with its key. */
 export function parseConfig(data: unknown, source: string): ProjectConfig {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new UsageError(`${source}: expected a JSON object`)
@@ -99,6 +166,10 @@ export function parseConfig(data: unknown, source: string): ProjectConfig {
       problems.push('mcpServer: expected {"command": "...", "args": [...]}')
     } else if (args) mcpServer = { command: m.command, args }
   }
+  const bind = bindAddress(o.bind_address, problems)
+  const registry = parseRegistrySetting(o.registry, problems)
+  const mem = memory(o.memory, problems)
+  const k3d = k3dOverride(o.k3d, registry, problems)
   if (problems.length > 0) {
     throw new UsageError(`${source}: ${problems.join('; ')}`)
   }
@@ -111,6 +182,10 @@ export function parseConfig(data: unknown, source: string): ProjectConfig {
     apiPortRange: apiPortRange ?? DEFAULT_CONFIG.apiPortRange,
     deploy: deploy === undefined ? DEFAULT_CONFIG.deploy : deploy,
     mcpServer: mcpServer ?? DEFAULT_CONFIG.mcpServer,
+    bindAddress: bind ?? DEFAULT_CONFIG.bindAddress,
+    registry: registry ?? DEFAULT_CONFIG.registry,
+    memory: mem ?? DEFAULT_CONFIG.memory,
+    k3d: k3d ?? DEFAULT_CONFIG.k3d,
   }
 }
 
@@ -133,7 +208,8 @@ export async function loadConfig(top: string, env: NodeJS.ProcessEnv = process.e
   }
   const lb = env.LB_PORT_RANGE ? parseRange(env.LB_PORT_RANGE, 'LB_PORT_RANGE') : config.lbPortRange
   const api = env.API_PORT_RANGE ? parseRange(env.API_PORT_RANGE, 'API_PORT_RANGE') : config.apiPortRange
-  return { ...config, lbPortRange: lb, apiPortRange: api }
+  const bind = env.BIND_ADDRESS ? parseBindAddress(env.BIND_ADDRESS, 'BIND_ADDRESS') : config.bindAddress
+  return { ...config, lbPortRange: lb, apiPortRange: api, bindAddress: bind }
 }
 
 export function imagesFor(config: ProjectConfig, tag: string): string[] {

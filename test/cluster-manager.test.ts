@@ -741,6 +741,7 @@ describe('start, stop and resources', () => {
 describe('helpers', () => {
   const cluster = (name: string, running: boolean, hostPorts: number[]): K3dCluster => ({
     name, running, serversRunning: running ? 1 : 0, serversCount: 1, agentsRunning: 0, agentsCount: 0, lbPort: hostPorts[0] ?? null, apiPort: hostPorts[1] ?? null, hostPorts,
+    lbHostIp: '127.0.0.1', apiHostIp: '127.0.0.1', serversMemory: null, agentsMemory: null, network: `k3d-${name}`,
   })
 
   test('portHolder names a running cluster mapping the port, never a stopped one', () => {
