@@ -8,8 +8,8 @@ import { parseArgs } from '../lib/commands/args.ts'
 import { makeContext } from '../lib/commands/context.ts'
 import { dispatch, machineOutput } from '../lib/commands/index.ts'
 
-await runMain(async () => {
+await runMain(async (signal) => {
   const op = parseArgs(process.argv.slice(2))
-  const ctx = makeContext({ machine: machineOutput(op) })
+  const ctx = makeContext({ machine: machineOutput(op), signal })
   return dispatch(ctx, op)
 })

@@ -9,16 +9,17 @@ import { runMain } from '../lib/main.ts'
 import { Output } from '../lib/output.ts'
 import { paths } from '../lib/paths.ts'
 import { run } from '../lib/proc.ts'
-import { BOOTSTRAP_USAGE, bootstrap, parseBootstrapArgs, printPlan } from '../lib/bootstrap.ts'
+import { BOOTSTRAP_USAGE, bootstrap, parseBootstrapArgs, printPlan, printSummary } from '../lib/bootstrap/index.ts'
 
-await runMain(async () => {
+await runMain(async (signal) => {
   const opts = parseBootstrapArgs(process.argv.slice(2), process.env)
   if (opts === 'help') {
     process.stdout.write(`${BOOTSTRAP_USAGE}\n`)
     return
   }
   const out = new Output({ machine: opts.json })
-  const { result } = await bootstrap(opts, { cwd: process.cwd(), env: process.env, paths: paths(), out, runner: run })
+  const { result, headline } = await bootstrap(opts, { cwd: process.cwd(), env: process.env, paths: paths(), out, runner: run, signal })
   if (opts.json) out.json(result)
   else if (opts.dryRun) printPlan(out, result)
+  else printSummary(out, result, headline)
 }, BOOTSTRAP_USAGE)
