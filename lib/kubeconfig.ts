@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module'
+import path from 'node:path'
 import { OperationError } from './errors.ts'
 import { chmod, lstat, rmdir, unlink } from 'node:fs/promises'
 import { ensurePrivateDir, readIfExists, writeFileAtomic } from './fsutil.ts'
@@ -157,20 +158,23 @@ async function isPrivateFile(file: string): Promise<boolean> {
  * Makes FILE safe to hand to k3d as KUBECONFIG, which k3d rewrites in place (`k3d cluster
  * delete` always does, pkg/client/kubeconfig.go): a private regular file of ours stays; a
  * symlink (say, to ~/.kube/config), a hard link, a FIFO or an empty directory is replaced by a
- * fresh private file, so what it pointed at is never written. A directory with content is
- * not ours to remove: an error naming it.
+ * fresh private file, so what it pointed at is never written; a missing one stays missing (k3d
+ * creates it 0600) in our private directory. A directory with content is not ours to remove:
+ * an error naming it.
  */
 export async function privateKubeconfigTarget(file: string): Promise<void> {
+  await ensurePrivateDir(path.dirname(file))
   const st = await lstat(file).catch(() => null)
-  if (st?.isFile() && st.nlink === 1) {
+  if (!st) return
+  if (st.isFile() && st.nlink === 1) {
     if ((st.mode & 0o777) !== 0o600) await chmod(file, 0o600)
     return
   }
-  if (st?.isDirectory()) {
+  if (st.isDirectory()) {
     await rmdir(file).catch(() => {
       throw new OperationError(`${file} is a directory, not a kubeconfig file`, `move it away (mv "${file}" "${file}.bak") and run this again`)
     })
-  } else if (st) {
+  } else {
     await unlink(file)
   }
   await writeFileAtomic(file, EMPTY_KUBECONFIG, 0o600)

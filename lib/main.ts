@@ -53,7 +53,10 @@ export async function runMain(main: (signal: AbortSignal) => Promise<number | vo
   if (!colorEnabled(process.env, !!process.stderr.isTTY)) chalk.level = 0
   try {
     const code = (await main(stop.signal)) ?? EXIT.OK
-    process.exitCode = stopOf(stop.signal)?.exitCode ?? code
+    const late = stopOf(stop.signal)
+    // The work was done before the signal landed (a complete cluster is kept): say so, exit as signalled.
+    if (late && late.stop !== 'EPIPE' && process.stderr.writable) process.stderr.write(`${chalk.yellow('⚠')} ${late.message} after the work was done\n`)
+    process.exitCode = late?.exitCode ?? code
   } catch (err) {
     const stopped = stopOf(stop.signal)
     if (stopped) {

@@ -285,6 +285,8 @@ test('Ctrl-C during create leaves no cluster, no metadata, no reservation', asyn
   const code = await new Promise((r) => child.on('exit', (c) => r(c)))
   assert.equal(code, 130, stderr)
   assert.equal((await clusters(sb)).length, 0)
+  // Undone once: the flow deletes the half-made cluster, not the flow and a signal handler both.
+  assert.equal(sb.calls('k3d').filter((c) => c.args[1] === 'delete').length, 1)
   assert.equal(await fs.pathExists(metaFile(sb, PERSONAL)), false)
   assert.equal(await fs.pathExists(kubeconfigFile(sb, PERSONAL)), false)
   const reservations = path.join(sb.home, '.config', 'threads-agent', 'reservations')

@@ -243,6 +243,33 @@ test('a second Ctrl-C while the undo runs leaves at once', async (t) => {
   assert.ok(await until(async () => (await simClusters(sb)).length === 0, 10_000))
 })
 
+test('what dead runs left: doctor reports it, cleanup removes the stale lock and reservation and names them, keeps an unfinished cluster\'s', async (t) => {
+  const sb = await sandboxFor(t)
+  const repo = await makeRepo(sb)
+  assert.equal((await sb.run('k3d', ['cluster', 'create', 'unfinished', '--kubeconfig-update-default=false'])).code, 0)
+  const dead = { ...newOwner(), pid: 1, start: '1' } // pid 1 lives, but did not write these
+  const reservations = path.join(configDir(sb), 'reservations')
+  await fs.outputJson(path.join(reservations, 'gone.json'), { ...dead, name: 'gone', lb_port: 8150, api_port: 6550, created_at: '', stage: 'reserved' })
+  await fs.outputJson(path.join(reservations, 'unfinished.json'), { ...dead, name: 'unfinished', lb_port: 8151, api_port: 6551, created_at: '', stage: 'created' })
+  await fs.outputJson(path.join(configDir(sb), 'ports.lock', '000000000003', 'owner'), dead)
+  const doctor = await sb.run(MANAGER, ['doctor'], { cwd: repo })
+  assert.match(doctor.stdout, /^! runs: left by runs that died: the port lock of pid 1, the reservation of 'gone' \(pid 1\); 'unfinished' was left unfinished by pid 1 — 'cluster-manager cleanup' removes them; 'dev-up-multi --name unfinished' finishes it$/m)
+  const cleanup = await sb.run(MANAGER, ['cleanup'], { cwd: repo })
+  assert.equal(cleanup.code, 0, cleanup.stderr)
+  assert.match(cleanup.stdout, /Removed the stale port lock of pid 1/)
+  assert.match(cleanup.stdout, /Removed stale port reservation of 'gone' \(pid 1 is gone/)
+  assert.match(cleanup.stdout, /Kept the reservation of 'unfinished'/)
+  assert.deepEqual(await entries(reservations), ['unfinished.json'])
+  assert.deepEqual(await entries(path.join(configDir(sb), 'ports.lock')), [])
+  // Finishing it through its name clears the rest.
+  const finish = await sb.run(DEV_UP, ['--name', 'unfinished'], { cwd: repo })
+  assert.equal(finish.code, 0, finish.stderr)
+  assert.match(finish.stderr, /was left unfinished by run 1/)
+  assert.deepEqual(await entries(reservations), [])
+  assert.doesNotMatch((await sb.run(MANAGER, ['list'], { cwd: repo })).stderr, /ignoring/, 'no invalid metadata written')
+  assert.match((await sb.run(MANAGER, ['doctor'], { cwd: repo })).stdout, /^✓ runs: nothing left by a run that died$/m)
+})
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0)

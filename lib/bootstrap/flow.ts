@@ -170,7 +170,9 @@ async function settle(err: unknown, r: Run): Promise<unknown> {
   if (!finishing && !left && err.unwound.failed.length === 0) await releaseReservation(r.io, r.held.reservation)
   const stop = stopOf(r.flow.signal)
   const { message, hint } = err.reason instanceof CliError ? err.reason : { message: (err.reason as Error).message, hint: undefined }
-  const what = stop ? `${stop.message} during ${err.step}` : `${err.step} failed: ${message.replace(/^k3d cluster create failed: /, '')}`
+  // A k3d failure says what failed itself ("k3d cluster create failed: ..."): its cause is enough here.
+  const cause = err.reason instanceof K3dError ? err.reason.reason : message
+  const what = stop ? `${stop.message} during ${err.step}` : `${err.step} failed: ${cause}`
   const after = finishing
     ? `the cluster '${name}' stays as it was; run this again to finish it`
     : left

@@ -192,6 +192,7 @@ function metaOf(f: Flow, extra: Partial<ClusterMeta> = {}): ClusterMeta {
 const metadata: Step<Flow> = {
   title: 'metadata',
   async run(f) {
+    if (!f.ports.lb) return f.out.warn(`'${f.name}' has no load balancer port mapping; not recording metadata for it`)
     await f.registry.write(metaOf(f))
     try {
       if (!(await stillThere(f))) throw deletedMeanwhile(f)
