@@ -165,16 +165,16 @@ async function settle(err: unknown, r: Run): Promise<unknown> {
   }
   const { name } = r.flow
   const clash = err.reason instanceof K3dError && err.reason.kind === 'name-taken'
-  const finishing = r.plan.kind === 'reuse'
-  const left = !finishing && !clash && (await r.flow.calm.list().then((all) => all.some((c) => c.name === name), () => true))
-  if (!finishing && !left && err.unwound.failed.length === 0) await releaseReservation(r.io, r.held.reservation)
+  const kept = r.plan.kind === 'reuse' // a cluster this run did not make stays, finished or not
+  const left = !kept && !clash && (await r.flow.calm.list().then((all) => all.some((c) => c.name === name), () => true))
+  if (!kept && !left && err.unwound.failed.length === 0) await releaseReservation(r.io, r.held.reservation)
   const stop = stopOf(r.flow.signal)
   const { message, hint } = err.reason instanceof CliError ? err.reason : { message: (err.reason as Error).message, hint: undefined }
   // A k3d failure says what failed itself ("k3d cluster create failed: ..."): its cause is enough here.
   const cause = err.reason instanceof K3dError ? err.reason.reason : message
   const what = stop ? `${stop.message} during ${err.step}` : `${err.step} failed: ${cause}`
-  const after = finishing
-    ? `the cluster '${name}' stays as it was; run this again to finish it`
+  const after = kept
+    ? `the cluster '${name}' stays as it was${r.plan.kind === 'reuse' && r.plan.finish ? '; run this again to finish it' : ''}`
     : left
       ? `the half-made cluster '${name}' could not be deleted (${err.unwound.failed.map((f) => (f.error as Error).message).join('; ') || 'k3d still lists it'}); the next run finishes or remakes it`
       : err.unwound.undone.includes('k3d cluster create')
