@@ -68,6 +68,7 @@ test('an abort between steps stops before the next one and unwinds; the reason i
   assert.ok(err.reason instanceof Interrupted)
   assert.equal(err.reason.exitCode, 130)
   assert.equal(err.step, 'c', 'stopped before c ran')
+  assert.deepEqual(err.begun, ['a', 'b'])
   assert.deepEqual(log, ['run a', 'run b', 'undo b', 'undo a'])
 })
 

@@ -9,7 +9,15 @@ import { sandboxFor } from './helpers/sandbox.ts'
 import type { Sandbox } from './helpers/sandbox.ts'
 import { makeRepo } from './helpers/git.ts'
 import { DEV_UP, MANAGER, called, configDir, entries, kubeconfigFile, metaFile, simClusters, simKube, start, until } from './helpers/runs.ts'
+import { PassThrough } from 'node:stream'
 import { newOwner } from '../lib/owner.ts'
+import { Interrupted } from '../lib/cancel.ts'
+import { bootstrap, parseBootstrapArgs } from '../lib/bootstrap/index.ts'
+import type { BootstrapOptions } from '../lib/bootstrap/index.ts'
+import { Output } from '../lib/output.ts'
+import { paths } from '../lib/paths.ts'
+import { run } from '../lib/proc.ts'
+import type { Runner } from '../lib/proc.ts'
 
 const PERSONAL = 'threads-agent-vitalii-se-c18b4c'
 const IMAGE = 'bitnami/postgresql:16'
@@ -268,6 +276,32 @@ test('what dead runs left: doctor reports it, cleanup removes the stale lock and
   assert.deepEqual(await entries(reservations), [])
   assert.doesNotMatch((await sb.run(MANAGER, ['list'], { cwd: repo })).stderr, /ignoring/, 'no invalid metadata written')
   assert.match((await sb.run(MANAGER, ['doctor'], { cwd: repo })).stdout, /^✓ runs: nothing left by a run that died$/m)
+})
+
+test('--force stopped after its ports were reserved but before the old cluster was touched: the cluster and its metadata stay, no reservation', async (t) => {
+  const sb = await sandboxFor(t)
+  const repo = await makeRepo(sb)
+  assert.equal((await sb.run(DEV_UP, [], { cwd: repo })).code, 0)
+  const meta = await fs.readFile(metaFile(sb, PERSONAL), 'utf8')
+  // Another file claims the cluster's own ports, so the run probes others: the signal fires there.
+  const { lb_port, api_port } = JSON.parse(meta)
+  await fs.outputJson(metaFile(sb, 'other'), { name: 'other', lb_port, api_port })
+  const savedPath = process.env.PATH
+  process.env.PATH = sb.env.PATH // the kubectl check looks on this process's PATH
+  t.after(() => void (process.env.PATH = savedPath))
+  const sink = new PassThrough() as unknown as NodeJS.WriteStream
+  const runner: Runner = (cmd, args, opts = {}) => run(cmd, args, { ...opts, env: { ...sb.env, ...opts.env } })
+  const stop = new AbortController()
+  const probe = async () => {
+    stop.abort(new Interrupted('SIGINT'))
+    return true
+  }
+  const opts = parseBootstrapArgs(['--force'], {}) as BootstrapOptions
+  const deps = { cwd: repo, env: sb.env, paths: paths(sb.home), out: new Output({ env: sb.env, stdout: sink, stderr: sink }), runner, signal: stop.signal, probe }
+  await assert.rejects(bootstrap(opts, deps), /interrupted \(SIGINT\) before k3d cluster delete; nothing was left behind/)
+  assert.deepEqual(await entries(path.join(configDir(sb), 'reservations')), [], 'no reservation left to mistake the cluster for a half-made one')
+  assert.equal(await fs.readFile(metaFile(sb, PERSONAL), 'utf8'), meta)
+  assert.deepEqual((await simClusters(sb)).map((c) => c.name), [PERSONAL])
 })
 
 function alive(pid: number): boolean {

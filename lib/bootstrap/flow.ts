@@ -166,13 +166,16 @@ async function settle(err: unknown, r: Run): Promise<unknown> {
   const { name } = r.flow
   const clash = err.reason instanceof K3dError && err.reason.kind === 'name-taken'
   const kept = r.plan.kind === 'reuse' // a cluster this run did not make stays, finished or not
-  const left = !kept && !clash && (await r.flow.calm.list().then((all) => all.some((c) => c.name === name), () => true))
+  // Only a delete or create this run began can have left a cluster half-made; before them an
+  // existing cluster (--force stopped early) is intact.
+  const touched = err.begun.some((t) => t === 'k3d cluster create' || t === 'k3d cluster delete')
+  const left = !kept && !clash && touched && (await r.flow.calm.list().then((all) => all.some((c) => c.name === name), () => true))
   if (!kept && !left && err.unwound.failed.length === 0) await releaseReservation(r.io, r.held.reservation)
   const stop = stopOf(r.flow.signal)
   const { message, hint } = err.reason instanceof CliError ? err.reason : { message: (err.reason as Error).message, hint: undefined }
   // A k3d failure says what failed itself ("k3d cluster create failed: ..."): its cause is enough here.
   const cause = err.reason instanceof K3dError ? err.reason.reason : message
-  const what = stop ? `${stop.message} during ${err.step}` : `${err.step} failed: ${cause}`
+  const what = stop ? `${stop.message} ${err.begun.includes(err.step) ? 'during' : 'before'} ${err.step}` : `${err.step} failed: ${cause}`
   const after = kept
     ? `the cluster '${name}' stays as it was${r.plan.kind === 'reuse' && r.plan.finish ? '; run this again to finish it' : ''}`
     : left

@@ -13,12 +13,14 @@ export interface Unwound {
   failed: Array<{ title: string; error: unknown }>
 }
 
-/** A step failed or the signal fired: which step, why, and what the unwind did. */
+/** A step failed or the signal fired: which step, why, the steps that had begun, and what the unwind did. */
 export class StepFailed extends Error {
   constructor(
     readonly step: string,
     readonly reason: unknown,
     readonly unwound: Unwound,
+    /** Titles of the steps whose run had begun, the failed one last (none: stopped before the first). */
+    readonly begun: string[] = [],
   ) {
     super(`${step}: ${reason instanceof Error ? reason.message : String(reason)}`)
     this.name = 'StepFailed'
@@ -34,17 +36,19 @@ export class StepFailed extends Error {
  */
 export async function runSteps<C>(steps: ReadonlyArray<Step<C>>, ctx: C, signal: AbortSignal, beforeUnwind: () => void = () => undefined): Promise<void> {
   const done: Array<Step<C>> = []
+  const begun: string[] = []
   let current = 'start'
   try {
     for (const step of steps) {
       current = step.title
       signal.throwIfAborted()
+      begun.push(step.title)
       await step.run(ctx)
       done.push(step)
     }
   } catch (reason) {
     if (done.some((s) => s.undo)) beforeUnwind()
-    throw new StepFailed(current, reason, await unwind(done.reverse(), ctx))
+    throw new StepFailed(current, reason, await unwind(done.reverse(), ctx), begun)
   }
 }
 

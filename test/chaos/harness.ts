@@ -305,6 +305,7 @@ export async function runChaos(o: ChaosOptions): Promise<{ rows: Row[]; violatio
     const outcomes: Record<string, number> = {}
     for (const r of results) outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1
     const bad = results.flatMap((r) => r.violations)
+    for (const v of bad) log(`violation: ${v.attack} #${v.iteration}: ${v.what}`)
     violations.push(...bad)
     rows.push({ attack, runs: results.length, violations: new Set(bad.map((v) => v.iteration)).size, outcomes })
     log(`${attack}: ${results.length} runs, ${bad.length} violation(s)`)
