@@ -103,7 +103,8 @@ test('cluster-manager list with its stdout closed: exit 141, no stack trace', as
 test('cluster-manager delete while the bootstrap imports images: the bootstrap fails and leaves no metadata', async (t) => {
   const sb = await sandboxFor(t)
   const repo = await makeRepo(sb)
-  const run = start(sb, DEV_UP, [], repo, { K3D_SIM_IMPORT_DELAY_MS: '1500', K3D_SIM_IMAGES: IMAGE })
+  // The import outlasts the delete even on a loaded machine (Node's start-up alone can take 2 s there).
+  const run = start(sb, DEV_UP, [], repo, { K3D_SIM_IMPORT_DELAY_MS: '8000', K3D_SIM_IMAGES: IMAGE })
   assert.ok(await until(() => called(sb, 'k3d', 'image', 'import')))
   const del = await sb.run(MANAGER, ['delete', PERSONAL, '--yes'], { cwd: repo })
   assert.equal(del.code, 0, del.stderr)
@@ -119,11 +120,10 @@ test('cluster-manager delete during the readiness wait ends the wait at once', a
   const repo = await makeRepo(sb)
   const run = start(sb, DEV_UP, [], repo, { K3D_SIM_READYZ_FAILS: '100000', READY_TIMEOUT: '60' })
   assert.ok(await until(() => called(sb, 'kubectl', '--kubeconfig')))
-  const t0 = Date.now()
   assert.equal((await sb.run(MANAGER, ['delete', PERSONAL, '--yes'], { cwd: repo })).code, 0)
   const r = await run.done
   assert.equal(r.code, 1)
-  assert.ok(Date.now() - t0 < 15_000, `ended ${Date.now() - t0} ms after the delete, not after READY_TIMEOUT`)
+  // Not "did not answer /readyz within 60s": the wait ended because the cluster was gone.
   assert.match(oneErrorLine(r.stderr), /readiness wait failed: cluster '.*' was deleted while this run was making it/)
   await assertNothingLeft(sb, 'delete during readiness')
 })
@@ -169,10 +169,8 @@ test('a reservation and a port lock whose pid now belongs to an unrelated live p
   const impostor = { ...newOwner(), pid: 1, start: '1' }
   await fs.outputJson(path.join(configDir(sb), 'reservations', `${PERSONAL}.json`), { ...impostor, name: PERSONAL, lb_port: 8142, api_port: 6507, created_at: '', stage: 'reserved' })
   await fs.outputJson(path.join(configDir(sb), 'ports.lock', '000000000001', 'owner'), impostor)
-  const t0 = Date.now()
   const r = await sb.run(DEV_UP, ['--json'], { cwd: repo })
-  assert.equal(r.code, 0, r.stderr)
-  assert.ok(Date.now() - t0 < 20_000, 'did not wait for the lock to time out')
+  assert.equal(r.code, 0, r.stderr) // not "being created by another run", nor a lock time-out
   assert.deepEqual(await entries(path.join(configDir(sb), 'reservations')), [])
 })
 
@@ -185,18 +183,19 @@ test('four runs of one identity with --wait: all succeed, one creates, the other
   assert.equal(sb.calls('k3d').filter((c) => c.args[1] === 'create').length, 1)
   assert.deepEqual(runs.map((r) => JSON.parse(r.stdout).action).sort(), ['create', 'reuse', 'reuse', 'reuse'])
   // Without --wait the one that finds the other running says how to wait.
-  const other = start(sb, DEV_UP, ['--force'], repo, env)
+  const other = start(sb, DEV_UP, ['--force'], repo, { K3D_SIM_CREATE_DELAY_MS: '30000' })
   assert.ok(await until(() => sb.calls('k3d').filter((c) => c.args[1] === 'create').length === 2))
   const refused = await sb.run(DEV_UP, [], { cwd: repo })
   assert.equal(refused.code, 1)
   assert.match(oneErrorLine(refused.stderr), /is being created by another run \(pid \d+\) — pass --wait/)
-  assert.equal((await other.done).code, 0)
+  process.kill(other.pid, 'SIGTERM')
+  assert.equal((await other.done).code, 143)
 })
 
 test('--wait gives up after --wait-timeout seconds, naming the other run', async (t) => {
   const sb = await sandboxFor(t)
   const repo = await makeRepo(sb)
-  const other = start(sb, DEV_UP, [], repo, { K3D_SIM_CREATE_DELAY_MS: '4000' })
+  const other = start(sb, DEV_UP, [], repo, { K3D_SIM_CREATE_DELAY_MS: '30000' })
   assert.ok(await until(() => called(sb, 'k3d', 'cluster', 'create')))
   const r = await sb.run(DEV_UP, ['--wait', '--wait-timeout', '0.5'], { cwd: repo })
   assert.equal(r.code, 1)
@@ -238,17 +237,17 @@ test('git runs through the runner: SIGTERM while git hangs kills it and exits 14
 test('a second Ctrl-C while the undo runs leaves at once', async (t) => {
   const sb = await sandboxFor(t)
   const repo = await makeRepo(sb)
-  const run = start(sb, DEV_UP, [], repo, { K3D_SIM_IMPORT_DELAY_MS: '3000', K3D_SIM_DELETE_DELAY_MS: '4000', K3D_SIM_IMAGES: IMAGE })
+  const run = start(sb, DEV_UP, [], repo, { K3D_SIM_IMPORT_DELAY_MS: '3000', K3D_SIM_DELETE_DELAY_MS: '10000', K3D_SIM_IMAGES: IMAGE })
   assert.ok(await until(() => called(sb, 'k3d', 'image', 'import')))
   process.kill(run.pid, 'SIGINT')
   assert.ok(await until(() => called(sb, 'k3d', 'cluster', 'delete')), 'undo started')
-  const t0 = Date.now()
   process.kill(run.pid, 'SIGINT')
   const r = await run.done
   assert.equal(r.code, 130)
-  assert.ok(Date.now() - t0 < 2000, 'did not wait for the slow delete')
-  // The delete runs on in its own process group and finishes.
-  assert.ok(await until(async () => (await simClusters(sb)).length === 0, 10_000))
+  // It left while the slow delete still ran: the cluster was still there when it exited...
+  assert.deepEqual((await simClusters(sb)).map((c) => c.name), [PERSONAL])
+  // ...and the delete, in its own process group, runs on and finishes.
+  assert.ok(await until(async () => (await simClusters(sb)).length === 0, 20_000))
 })
 
 test('what dead runs left: doctor reports it, cleanup removes the stale lock and reservation and names them, keeps an unfinished cluster\'s', async (t) => {

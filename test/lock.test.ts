@@ -55,9 +55,8 @@ test('a pid reused by an unrelated live process is not an owner (Linux: /proc st
   assert.equal(processAlive(process.ppid), true)
   assert.equal(ownerAlive(impostor), false)
   await planted(lockDir, 3, impostor)
-  const t0 = Date.now()
+  // Taken for a live holder, it would be waited for and time out after 200 ms.
   assert.equal(await withLock(lockDir, async () => 'ran', 200), 'ran')
-  assert.ok(Date.now() - t0 < 200, 'passed at once, not after a timeout')
 
   const res = new Reservations(path.join(await tmp(), 'reservations'))
   await fs.outputFile(res.file('x'), JSON.stringify({ ...impostor, name: 'x', lb_port: 8080, api_port: 6445, created_at: '', stage: 'reserved' }))
