@@ -73,7 +73,7 @@ export async function setupMcp(
 
 /** `mcp-setup`: the MCP Kubernetes server of this repository follows the current cluster. */
 export async function run(ctx: Context, _op: OperationOf<'mcp-setup'>): Promise<void> {
-  const { topLevel } = await readGitFacts(process.cwd())
+  const { topLevel } = await readGitFacts(process.cwd(), ctx.runner)
   const r = await setupMcp(ctx, { topLevel, config: await loadConfig(topLevel, ctx.env) })
   if (r.changed) ctx.out.success(`${r.file}: mcpServers.kubernetes uses KUBECONFIG=${r.kubeconfig}`)
   else ctx.out.success(`${r.file} already points the kubernetes server at ${r.kubeconfig}`)
