@@ -132,6 +132,12 @@ export function parseBindAddress(text: string, source: string): string {
 /** True for 127.0.0.0/8: a port bound there is reachable from this machine only. */
 export const isLoopback = (address: string) => address.startsWith('127.')
 
+/** Where the ports listen, in words: loopback is this machine only; anything else reaches the network. */
+export function bindingText(address: string): string {
+  if (isLoopback(address)) return `${address} (this machine only)`
+  return `${address} (${address === '0.0.0.0' ? 'every interface' : 'that interface'}: reachable from the network)`
+}
+
 /**
  * The probe for ports docker will publish on ADDRESS, trying exactly those binds:
  * - 0.0.0.0: docker binds 0.0.0.0:P and [::]:P, so a listener on either, or on any single

@@ -1,6 +1,6 @@
 import { BOOTSTRAP_USAGE, bootstrap, parseBootstrapArgs, printDetails, printPlan } from '../bootstrap/index.ts'
 import { setCurrent } from '../current.ts'
-import { OperationError } from '../errors.ts'
+import { OperationError, UsageError } from '../errors.ts'
 import type { OperationOf } from './args.ts'
 import type { Context } from './context.ts'
 import { setupMcp } from './mcp.ts'
@@ -14,6 +14,7 @@ import { exportLine } from '../kubeconfig.ts'
 export async function run(ctx: Context, op: OperationOf<'dev-start'>): Promise<void> {
   const opts = parseBootstrapArgs(op.words, ctx.env)
   if (opts === 'help') return ctx.out.raw(`dev-start takes the words of dev-up-multi:\n${BOOTSTRAP_USAGE}`)
+  if (opts.output) throw new UsageError('dev-start prints a plan, not a config: for the k3d config alone use bootstrap-multi --dry-run -o yaml')
   const cwd = process.cwd()
   const deps = { cwd, env: ctx.env, paths: ctx.paths, out: ctx.out, runner: ctx.runner, signal: ctx.signal }
   const { result, headline, topLevel, config } = await bootstrap({ ...opts, json: false }, deps)
