@@ -63,6 +63,28 @@ const portOf = (b: Binding | undefined): number | null => {
   return Number.isInteger(n) && n > 0 ? n : null
 }
 
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+const count = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined)
+
+/**
+ * One element of k3d's list as RawCluster with every field of the wrong shape dropped, so that
+ * odd JSON (`"nodes": {}`, a null node, a string where bindings belong) reads as absent fields
+ * instead of throwing a TypeError further down.
+ */
+function saneCluster(c: Record<string, unknown>): RawCluster {
+  const nodes = (Array.isArray(c.nodes) ? c.nodes : []).filter(isRecord).map((n): RawNode => {
+    const mappings = isRecord(n.portMappings) ? n.portMappings : {}
+    const api = isRecord(n.serverOpts) && isRecord(n.serverOpts.kubeAPI) ? n.serverOpts.kubeAPI : {}
+    return {
+      role: typeof n.role === 'string' ? n.role : undefined,
+      State: { Running: isRecord(n.State) && n.State.Running === true },
+      portMappings: Object.fromEntries(Object.entries(mappings).map(([k, v]) => [k, (Array.isArray(v) ? v : []).filter(isRecord) as Binding[]])),
+      serverOpts: { kubeAPI: { Binding: isRecord(api.Binding) ? (api.Binding as Binding) : undefined } },
+    }
+  })
+  return { name: c.name, nodes, serversRunning: count(c.serversRunning), serversCount: count(c.serversCount), agentsRunning: count(c.agentsRunning), agentsCount: count(c.agentsCount) }
+}
+
 /** Parses `k3d cluster list -o json` once, at the edge, into typed clusters. */
 export function parseClusterList(json: string): K3dCluster[] {
   let data: unknown
@@ -72,7 +94,7 @@ export function parseClusterList(json: string): K3dCluster[] {
     throw new OperationError('k3d cluster list -o json printed something that is not JSON')
   }
   if (!Array.isArray(data)) throw new OperationError('k3d cluster list -o json did not print an array')
-  return (data as RawCluster[]).filter((c) => typeof c?.name === 'string').map((c) => {
+  return data.filter(isRecord).map(saneCluster).filter((c) => typeof c.name === 'string' && c.name !== '').map((c) => {
     const nodes = c.nodes ?? []
     const lb = nodes.find((n) => n.role === 'loadbalancer')
     const server = nodes.find((n) => n.role === 'server')

@@ -14,10 +14,11 @@ export { processAlive } from './owner.ts'
  * Taking the lock is publishing the next number: a directory with the owner record inside is
  * built aside and renamed into place, and a rename onto a name that exists fails, so each
  * number has one winner and appears complete. The holder is the highest number, while its
- * owner lives. A dead holder is passed by publishing the number after it: nothing is ever
- * renamed or deleted out from under anyone, so a takeover cannot leave two holders. A run
- * that published a number lower than one it then sees (it was slow, the numbers moved on)
- * is not the holder and steps back. Lower numbers are history and removed by the next holder.
+ * owner lives. A dead holder (or a released generation, emptied of its owner) is passed by
+ * publishing the number after it. The top number never goes down (a release empties its
+ * generation instead of removing it), so a run that publishes from a stale view either
+ * collides with an existing number or lands below the top, sees the higher number and steps
+ * back: a takeover cannot leave two holders. Lower numbers are history, removed by the next holder.
  */
 const GEN = /^\d{12}$/
 const genName = (n: number) => String(n).padStart(12, '0')
@@ -119,10 +120,16 @@ export async function acquireLock(lockDir: string, { timeoutMs = 30_000, signal 
   }
 }
 
-/** Gives the lock up: only our own generation, and only while it still holds our token. */
+/**
+ * Gives the lock up: only our own generation, and only while it still holds our token. The
+ * generation stays, emptied of its owner, so the top number never goes down: a run that read
+ * the generations before this release and publishes "top + 1" then collides with a number that
+ * exists (or is below the top and steps back) instead of publishing above a live holder's
+ * fresh number and discarding it as history (two holders; the lock test races 6 processes).
+ */
 export async function releaseLock(handle: LockHandle): Promise<void> {
   const owner = await ownerOf(handle.dir, handle.gen)
-  if (owner?.token === handle.owner.token) await discard(handle.dir, handle.gen, handle.owner.token)
+  if (owner?.token === handle.owner.token) await fs.rm(path.join(handle.dir, genName(handle.gen), 'owner'), { force: true })
 }
 
 /**

@@ -36,6 +36,17 @@ const kubeconfigFile = (sb: Sandbox, name: string) => path.join(sb.home, '.kube'
 const readMeta = async (sb: Sandbox, name: string) => JSON.parse(await fs.readFile(metaFile(sb, name), 'utf8'))
 const mode = async (p: string) => (await fs.stat(p)).mode & 0o777
 
+/** Waits until every one of PORTS is free on this machine; fails naming the ones still held after 20 s. */
+async function waitFree(ports: number[]): Promise<void> {
+  const deadline = Date.now() + 20_000
+  for (;;) {
+    const held = (await Promise.all(ports.map(async (p) => ((await probeHostPort(p)) ? null : p)))).filter((p) => p !== null)
+    if (held.length === 0) return
+    assert.ok(Date.now() < deadline, `port(s) ${held.join(', ')} held by another process for 20 s: the old script's ports cannot be checked`)
+    await new Promise((r) => setTimeout(r, 250))
+  }
+}
+
 function json(r: RunResult) {
   assert.equal(r.code, 0, `exit ${r.code}: ${r.stderr}`)
   return JSON.parse(r.stdout)
@@ -54,11 +65,13 @@ test('personal and shared clusters get the names and (when free) the ports of th
 
   for (const [args, name] of [[[], PERSONAL], [['--share'], 'threads-agent']] as const) {
     const offset = cksum(name) % 100
-    const preferredFree = (await probeHostPort(8080 + offset)) && (await probeHostPort(6445 + offset))
+    // The old script's ports are checked, never skipped: a port held by something else on this
+    // machine is waited for, and still held after 20 s fails the test naming it.
+    await waitFree([8080 + offset, 6445 + offset])
     const result = json(await devUp(sb, repo, [...args, '--json']))
     assert.equal(result.name, name)
     assert.equal(result.action, 'create')
-    if (preferredFree) assert.deepEqual([result.lb_port, result.api_port], [8080 + offset, 6445 + offset])
+    assert.deepEqual([result.lb_port, result.api_port], [8080 + offset, 6445 + offset])
     const meta = await readMeta(sb, name)
     assert.deepEqual(
       Object.keys(meta).sort(),
@@ -109,9 +122,11 @@ test('two identities in one repo and one identity in two repos: distinct cluster
   const aliceName = 'threads-agent-alice-smit-c160f8'
   const preferred = 8080 + (cksum(aliceName) % 100)
   const blocker = net.createServer()
-  const blocked = await new Promise<boolean>((r) => {
-    blocker.once('error', () => r(false))
-    blocker.listen(preferred, '127.0.0.1', () => r(true))
+  // Held by us, or already by something else (EADDRINUSE): either way it is held, so the check
+  // below always runs; any other error fails here.
+  await new Promise<void>((resolve, reject) => {
+    blocker.once('error', (err: NodeJS.ErrnoException) => (err.code === 'EADDRINUSE' ? resolve() : reject(err)))
+    blocker.listen(preferred, '127.0.0.1', () => resolve())
   })
   try {
     const results = []
@@ -120,7 +135,7 @@ test('two identities in one repo and one identity in two repos: distinct cluster
     assert.match(results[2].name, /^another-.*-alice-smit-c160f8$/)
     assert.equal(new Set(results.flatMap((r) => [r.lb_port, r.api_port])).size, 6)
     assert.equal(new Set(results.map((r) => r.kubeconfig)).size, 3)
-    if (blocked) assert.notEqual(results[0].lb_port, preferred)
+    assert.notEqual(results[0].lb_port, preferred)
   } finally {
     blocker.close()
   }

@@ -8,7 +8,7 @@ import { fs } from 'zx'
 import { sandboxFor } from './helpers/sandbox.ts'
 import type { Sandbox } from './helpers/sandbox.ts'
 import { makeRepo } from './helpers/git.ts'
-import { DEV_UP, MANAGER, called, configDir, entries, kubeconfigFile, metaFile, simClusters, simKube, start, until } from './helpers/runs.ts'
+import { DEV_UP, MANAGER, called, configDir, entries, heldLocks, kubeconfigFile, metaFile, simClusters, simKube, start, until } from './helpers/runs.ts'
 import { PassThrough } from 'node:stream'
 import { newOwner } from '../lib/owner.ts'
 import { Interrupted } from '../lib/cancel.ts'
@@ -28,7 +28,7 @@ async function assertNothingLeft(sb: Sandbox, why: string): Promise<void> {
   assert.equal(await fs.pathExists(metaFile(sb, PERSONAL)), false, `${why}: no metadata`)
   assert.equal(await fs.pathExists(kubeconfigFile(sb, PERSONAL)), false, `${why}: no kubeconfig`)
   assert.deepEqual(await entries(path.join(configDir(sb), 'reservations')), [], `${why}: no reservation`)
-  assert.deepEqual((await entries(path.join(configDir(sb), 'ports.lock'))).filter((e) => /^\d+$/.test(e)), [], `${why}: no lock`)
+  assert.deepEqual(await heldLocks(path.join(configDir(sb), 'ports.lock')), [], `${why}: no lock`)
 }
 
 /** Exactly one error line on stderr and no stack trace. */
@@ -267,7 +267,7 @@ test('what dead runs left: doctor reports it, cleanup removes the stale lock and
   assert.match(cleanup.stdout, /Removed stale port reservation of 'gone' \(pid 1 is gone/)
   assert.match(cleanup.stdout, /Kept the reservation of 'unfinished'/)
   assert.deepEqual(await entries(reservations), ['unfinished.json'])
-  assert.deepEqual(await entries(path.join(configDir(sb), 'ports.lock')), [])
+  assert.deepEqual(await heldLocks(path.join(configDir(sb), 'ports.lock')), [])
   // Finishing it through its name clears the rest.
   const finish = await sb.run(DEV_UP, ['--name', 'unfinished'], { cwd: repo })
   assert.equal(finish.code, 0, finish.stderr)

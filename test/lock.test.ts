@@ -22,7 +22,13 @@ async function planted(lockDir: string, gen: number, owner: object): Promise<voi
   await fs.writeFile(path.join(dir, 'owner'), JSON.stringify(owner))
 }
 
-test('withLock lets one holder in at a time and leaves no generation behind', async () => {
+/** The generations left in LOCKDIR and whether each still names an owner. */
+async function leftovers(lockDir: string): Promise<Array<{ gen: string; owner: boolean }>> {
+  const gens = (await fs.readdir(lockDir)).sort()
+  return Promise.all(gens.map(async (gen) => ({ gen, owner: await fs.pathExists(path.join(lockDir, gen, 'owner')) })))
+}
+
+test('withLock lets one holder in at a time and leaves no owner behind (only the emptied top number)', async () => {
   const lockDir = path.join(await tmp(), 'ports.lock')
   let inside = 0
   let most = 0
@@ -32,7 +38,8 @@ test('withLock lets one holder in at a time and leaves no generation behind', as
     inside--
   })))
   assert.equal(most, 1)
-  assert.deepEqual(await fs.readdir(lockDir), [])
+  // The top number stays, emptied, so numbers never go down (see releaseLock); history is gone.
+  assert.deepEqual(await leftovers(lockDir), [{ gen: '000000000006', owner: false }])
   assert.equal(await lockState(lockDir), null)
 })
 
@@ -40,7 +47,7 @@ test('a lock left by a dead process is passed at once; a live holder makes us wa
   const lockDir = path.join(await tmp(), 'ports.lock')
   await planted(lockDir, 7, { ...newOwner(), pid: deadPid() })
   assert.equal(await withLock(lockDir, async () => 'ran'), 'ran')
-  assert.deepEqual(await fs.readdir(lockDir), [], 'the dead generation is collected too')
+  assert.deepEqual(await leftovers(lockDir), [{ gen: '000000000008', owner: false }], 'the dead generation is collected; ours is emptied')
 
   const held = await acquireLock(lockDir)
   await assert.rejects(withLock(lockDir, async () => 'never', 200), (e: unknown) => e instanceof OperationError && /timed out waiting for the port lock .*held by pid \d+/.test(e.message))

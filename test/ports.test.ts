@@ -69,11 +69,11 @@ test('parseRange accepts START-END and rejects the rest as usage errors', () => 
   for (const bad of ['8179-8080', 'abc', '0-10', '1-70000', '8080']) assert.throws(() => parseRange(bad, 'LB_PORT_RANGE'), UsageError, bad)
 })
 
-function listen(host: string): Promise<net.Server> {
+function listen(host: string, port = 0): Promise<net.Server> {
   return new Promise((resolve, reject) => {
     const s = net.createServer()
     s.once('error', reject)
-    s.listen(0, host, () => resolve(s))
+    s.listen(port, host, () => resolve(s))
   })
 }
 
@@ -88,25 +88,37 @@ test('probeHostPort sees listeners on 127.0.0.1 and 0.0.0.0, and frees ports aft
   }
 })
 
-test('port choice with 95% of a range held by real listeners stays correct', async () => {
-  const servers: net.Server[] = []
-  try {
-    // Find 20 consecutive free ports by holding them, then free one.
+/** Listeners on all 20 ports of a range we hold ourselves (another base is tried when one is taken). */
+async function holdRange(size: number): Promise<{ base: number; servers: net.Server[] }> {
+  for (let attempt = 0; attempt < 50; attempt++) {
     const first = await listen('0.0.0.0')
     const base = (first.address() as net.AddressInfo).port
-    servers.push(first)
-    const range = { start: base, end: base + 19 }
-    for (let p = base + 1; p <= range.end; p++) {
+    const servers = [first]
+    for (let p = base + 1; p < base + size && p < 65536; p++) {
       const s = net.createServer()
       const ok = await new Promise<boolean>((r) => { s.once('error', () => r(false)); s.listen(p, '0.0.0.0', () => r(true)) })
-      if (ok) servers.push(s)
+      if (!ok) break
+      servers.push(s)
     }
-    const held = new Set(servers.map((s) => (s.address() as net.AddressInfo).port))
-    const freeOne = [...held].find((p) => p !== base)!
+    if (servers.length === size) return { base, servers }
+    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))))
+  }
+  throw new Error(`found no ${size} consecutive free ports in 50 tries`)
+}
+
+test('port choice with 95% of a range held by real listeners finds the one free port', async () => {
+  // Every port of the range is ours, so which one is free is known: the check is exact (it used
+  // to accept any port it had not itself held, which a port held by someone else also passed).
+  const { base, servers } = await holdRange(20)
+  try {
+    const range = { start: base, end: base + 19 }
+    const freeOne = base + 13
     const victim = servers.find((s) => (s.address() as net.AddressInfo).port === freeOne)!
     await new Promise((r) => victim.close(r))
-    const port = await findFreePort(range, base, new Set(), probeHostPort, 'load balancer', 'LB_PORT_RANGE')
-    assert.ok(!held.has(port) || port === freeOne, `${port} was held`)
+    assert.equal(await findFreePort(range, base, new Set(), probeHostPort, 'load balancer', 'LB_PORT_RANGE'), freeOne)
+    const again = await listen('0.0.0.0', freeOne)
+    servers.push(again)
+    await assert.rejects(findFreePort(range, base, new Set(), probeHostPort, 'load balancer', 'LB_PORT_RANGE'), /no free load balancer port left in/)
   } finally {
     await Promise.all(servers.map((s) => new Promise((r) => s.close(r))))
   }

@@ -1,5 +1,6 @@
 import { lstat, readdir } from 'node:fs/promises'
 import { forgetCluster, pruneChoices } from '../current.ts'
+import { requireWritableDirs } from '../fsproblem.ts'
 import { removeIfExists } from '../fsutil.ts'
 import { Reservations, clearStaleLock, withLock } from '../lock.ts'
 import { k3dNameProblem } from '../names.ts'
@@ -41,6 +42,8 @@ async function clearStale(ctx: Context, existing: ReadonlySet<string>): Promise<
  */
 export async function run(ctx: Context, _op: OperationOf<'cleanup'>): Promise<void> {
   const out = ctx.out
+  // Cleanup removes files in both trees: a file where one should be is one line, before anything.
+  requireWritableDirs(ctx.paths.configDir, ctx.paths.kubeDir)
   out.log('Checking for orphaned cluster files...')
   const [clusters, { metas, problems }, kubeNames] = await Promise.all([
     ctx.k3d.list(),

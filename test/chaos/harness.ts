@@ -6,7 +6,7 @@ import { fs, YAML } from 'zx'
 import { makeSandbox } from '../helpers/sandbox.ts'
 import type { Sandbox } from '../helpers/sandbox.ts'
 import { makeRepo } from '../helpers/git.ts'
-import { DEV_UP, MANAGER, configDir, entries, kubeconfigFile, metaFile, sandboxProcesses, simClusters, simKube, sleep, start, until } from '../helpers/runs.ts'
+import { DEV_UP, MANAGER, configDir, entries, heldLocks, kubeconfigFile, metaFile, sandboxProcesses, simClusters, simKube, sleep, start, until } from '../helpers/runs.ts'
 import type { Finished } from '../helpers/runs.ts'
 
 export const ATTACKS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGKILL', 'EPIPE', 'delete'] as const
@@ -105,7 +105,7 @@ async function checkComplete(sb: Sandbox, name: string, say: (what: string) => v
 async function checkNoLeftovers(sb: Sandbox, say: (what: string) => void, when: string): Promise<void> {
   const reservations = await entries(path.join(configDir(sb), 'reservations'))
   if (reservations.length > 0) say(`${when}: reservation left: ${reservations.join(', ')}`)
-  const gens = (await entries(path.join(configDir(sb), 'ports.lock'))).filter((e) => /^\d+$/.test(e))
+  const gens = await heldLocks(path.join(configDir(sb), 'ports.lock'))
   if (gens.length > 0) say(`${when}: port lock left: ${gens.join(', ')}`)
 }
 
@@ -193,7 +193,7 @@ export async function attackOnce(attack: Attack, seed: number, iteration: number
 async function nextRun(sb: Sandbox, repo: string, env: Record<string, string>, say: (what: string) => void): Promise<void> {
   const leftover = new Set([
     ...(await entries(path.join(configDir(sb), 'reservations'))),
-    ...(await entries(path.join(configDir(sb), 'ports.lock'))).filter((e) => /^\d+$/.test(e)),
+    ...(await heldLocks(path.join(configDir(sb), 'ports.lock'))),
   ])
   const before = sb.calls().length
   const b = start(sb, DEV_UP, [], repo, env)
@@ -204,7 +204,7 @@ async function nextRun(sb: Sandbox, repo: string, env: Record<string, string>, s
     void b.done.then(() => (exited = true))
     await until(() => exited || sb.calls().length > before, 30_000)
     const cleared = await until(async () => {
-      const now = [...(await entries(path.join(configDir(sb), 'reservations'))), ...(await entries(path.join(configDir(sb), 'ports.lock')))]
+      const now = [...(await entries(path.join(configDir(sb), 'reservations'))), ...(await heldLocks(path.join(configDir(sb), 'ports.lock')))]
       // The same name may be B's own reservation again: compare the owner.
       const file = path.join(configDir(sb), 'reservations', `${PERSONAL}.json`)
       const owner = (await fs.readJson(file).catch(() => null))?.pid

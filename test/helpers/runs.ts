@@ -88,6 +88,16 @@ export async function simKube(sb: Sandbox, name: string): Promise<{ nodes: Recor
   return fs.readJson(path.join(sb.state, 'kube', `${name}.json`)).catch(() => null)
 }
 
+/**
+ * The port lock's generations that still name an owner (held, or left by a dead run). A released
+ * generation stays, emptied, as the top number (see lib/lock.ts releaseLock): it holds nothing.
+ */
+export async function heldLocks(lockDir: string): Promise<string[]> {
+  const gens = (await entries(lockDir)).filter((e) => /^\d+$/.test(e))
+  const held = await Promise.all(gens.map((g) => fs.pathExists(path.join(lockDir, g, 'owner'))))
+  return gens.filter((_, i) => held[i])
+}
+
 /** Files in DIR (none when it does not exist). */
 export async function entries(dir: string): Promise<string[]> {
   return (await fs.readdir(dir).catch(() => [] as string[])).sort()
