@@ -147,7 +147,7 @@ export async function catalog(host: string, port: number, signal?: AbortSignal):
   const base = `http://${host}:${port}/v2`
   const { repositories } = (await getJson(`${base}/_catalog`, signal)) as { repositories?: string[] | null }
   return Promise.all(
-    (repositories ?? []).map(async (repository) => {
+    [...(repositories ?? [])].sort().map(async (repository) => {
       const { tags } = (await getJson(`${base}/${repository}/tags/list`, signal).catch(() => ({ tags: [] }))) as { tags?: string[] | null }
       return { repository, tags: [...(tags ?? [])].sort() }
     }),

@@ -106,6 +106,7 @@ const RECIPES: Record<string, string> = {
   shell: 'cluster-shell',
   'mcp-setup': 'mcp-setup',
   doctor: 'doctor',
+  registry: 'registry',
   'dev-start': 'dev-start-multi',
   bootstrap: 'bootstrap-multi',
 }

@@ -260,7 +260,7 @@ test('what dead runs left: doctor reports it, cleanup removes the stale lock and
   await fs.outputJson(path.join(reservations, 'unfinished.json'), { ...dead, name: 'unfinished', lb_port: 8151, api_port: 6551, created_at: '', stage: 'created' })
   await fs.outputJson(path.join(configDir(sb), 'ports.lock', '000000000003', 'owner'), dead)
   const doctor = await sb.run(MANAGER, ['doctor'], { cwd: repo })
-  assert.match(doctor.stdout, /^! runs: left by runs that died: the port lock of pid 1, the reservation of 'gone' \(pid 1\); 'unfinished' was left unfinished by pid 1 — 'cluster-manager cleanup' removes them; 'dev-up-multi --name unfinished' finishes it$/m)
+  assert.match(doctor.stdout, /^⚠ runs: left by runs that died: the port lock of pid 1, the reservation of 'gone' \(pid 1\); 'unfinished' was left unfinished by pid 1 — 'cluster-manager cleanup' removes them; 'dev-up-multi --name unfinished' finishes it$/m)
   const cleanup = await sb.run(MANAGER, ['cleanup'], { cwd: repo })
   assert.equal(cleanup.code, 0, cleanup.stderr)
   assert.match(cleanup.stdout, /Removed the stale port lock of pid 1/)

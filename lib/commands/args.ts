@@ -22,14 +22,16 @@ export type Operation =
   | { kind: 'switch'; name: string | null; shell: boolean; syntax: ShellSyntax; verbose: boolean }
   | { kind: 'delete'; names: string[]; yes: boolean }
   | { kind: 'resources'; name: string | null } // null: the current cluster
-  | { kind: 'cleanup' }
+  | { kind: 'cleanup'; registry: boolean } // registry: also remove the shared image registry when no cluster uses it
   | { kind: 'start'; names: string[] }
   | { kind: 'stop'; names: string[] }
   | { kind: 'exec'; name: string; command: string[] }
   | { kind: 'shell'; name: string }
   | { kind: 'completion'; target: CompletionShell }
   // Parsed here, implemented by lib/commands/doctor.ts, mcp.ts and devstart.ts.
-  | { kind: 'doctor' }
+  | { kind: 'doctor'; json: boolean }
+  // The shared image registry (lib/imageregistry.ts): its address and images, or its removal.
+  | { kind: 'registry'; action: 'status' | 'delete'; json: boolean; force: boolean }
   | { kind: 'mcp-setup' }
   | { kind: 'dev-start'; words: string[] }
 
@@ -41,7 +43,7 @@ export type UsageHint = (topic: OperationKind | null) => string
 export const defaultUsageHint: UsageHint = (topic) => `run 'cluster-manager ${topic ? `${topic} --help` : 'help'}' for usage`
 export const USAGE_HINT = defaultUsageHint(null)
 
-export type Flag = 'json' | 'shell' | 'yes' | 'name' | 'verbose' | 'output' | 'headers'
+export type Flag = 'json' | 'shell' | 'yes' | 'name' | 'verbose' | 'output' | 'headers' | 'force' | 'registry'
 
 /** How each flag is spelled on the command line (for the completion scripts and help). */
 export const FLAG_SPELLINGS: Record<Flag, readonly string[]> = {
@@ -52,6 +54,8 @@ export const FLAG_SPELLINGS: Record<Flag, readonly string[]> = {
   verbose: ['--verbose', '-v'],
   output: ['--output', '-o'],
   headers: ['--no-headers'],
+  force: ['--force', '-f'],
+  registry: ['--registry'],
 }
 
 /** Command words (aliases included) → the operation kind. */
@@ -75,6 +79,7 @@ export const COMMAND_WORDS: Record<string, OperationKind> = {
   version: 'version',
   help: 'help',
   doctor: 'doctor',
+  registry: 'registry',
   'mcp-setup': 'mcp-setup',
   'dev-start': 'dev-start',
 }
@@ -89,13 +94,14 @@ export const FLAGS: Record<OperationKind, readonly Flag[]> = {
   switch: ['shell', 'verbose'],
   delete: ['yes'],
   resources: [],
-  cleanup: [],
+  cleanup: ['registry'],
   start: [],
   stop: [],
   exec: [],
   shell: [],
   completion: [],
-  doctor: [],
+  doctor: ['json'],
+  registry: ['json', 'force'],
   'mcp-setup': [],
   'dev-start': [],
 }
@@ -117,6 +123,7 @@ export const ARGUMENTS: Record<OperationKind, 'none' | 'name' | 'names' | 'optio
   shell: 'name',
   completion: 'shell',
   doctor: 'none',
+  registry: 'words',
   'mcp-setup': 'none',
   'dev-start': 'words',
 }
@@ -136,9 +143,9 @@ const last = (v: unknown): string | undefined => (Array.isArray(v) ? v[v.length 
 function parseFlags(argv: string[], hint: UsageHint): Parsed {
   const unknown: string[] = []
   const parsed = minimist(argv, {
-    boolean: ['json', 'yes', 'help', 'name', 'verbose', 'version', 'headers'],
+    boolean: ['json', 'yes', 'help', 'name', 'verbose', 'version', 'headers', 'force', 'registry'],
     string: ['_', 'shell', 'output'], // names such as `123` or `1e3` stay strings
-    alias: { y: 'yes', h: 'help', q: 'name', v: 'verbose', o: 'output' },
+    alias: { y: 'yes', h: 'help', q: 'name', v: 'verbose', o: 'output', f: 'force' },
     default: { headers: true },
     unknown: (arg) => {
       if (!isFlag(arg)) return true
@@ -155,7 +162,7 @@ function parseFlags(argv: string[], hint: UsageHint): Parsed {
     shell = ''
   }
   const output = last(parsed.output)
-  const flags = new Set<Flag>((['json', 'yes', 'name', 'verbose'] as const).filter((f) => parsed[f] === true))
+  const flags = new Set<Flag>((['json', 'yes', 'name', 'verbose', 'force', 'registry'] as const).filter((f) => parsed[f] === true))
   if (shell !== undefined) flags.add('shell')
   if (output !== undefined) flags.add('output')
   if (parsed.headers === false) flags.add('headers')
@@ -234,11 +241,23 @@ function build(kind: OperationKind, word: string, args: string[], p: Parsed, hin
       noArgs()
       if (json && flags.has('name')) throw usage('current takes --json or --name, not both')
       return { kind, json, nameOnly: flags.has('name') }
-    case 'cleanup':
-    case 'doctor':
     case 'mcp-setup':
       noArgs()
       return { kind }
+    case 'cleanup':
+      noArgs()
+      return { kind, registry: flags.has('registry') }
+    case 'doctor':
+      noArgs()
+      return { kind, json }
+    case 'registry': {
+      if (args.length > 1 || (args[0] !== undefined && args[0] !== 'status' && args[0] !== 'delete')) {
+        throw usage(`registry takes status (the default) or delete${args.length ? ` (got '${args.join(' ')}')` : ''}`)
+      }
+      const action = (args[0] ?? 'status') as 'status' | 'delete'
+      if (flags.has('force') && action !== 'delete') throw usage('--force goes with registry delete (to remove it while clusters use it)')
+      return { kind, action, json, force: flags.has('force') }
+    }
     case 'info':
       return { kind, name: oneName(), json }
     case 'switch': {

@@ -40,7 +40,7 @@ async function clearStale(ctx: Context, existing: ReadonlySet<string>): Promise<
  * `cleanup`: files of clusters k3d no longer has (metadata, our kubeconfigs, pointers) and
  * what bootstraps that died left (reservations, the port lock). A cluster that exists is never touched.
  */
-export async function run(ctx: Context, _op: OperationOf<'cleanup'>): Promise<void> {
+export async function run(ctx: Context, op: OperationOf<'cleanup'>): Promise<void> {
   const out = ctx.out
   // Cleanup removes files in both trees: a file where one should be is one line, before anything.
   requireWritableDirs(ctx.paths.configDir, ctx.paths.kubeDir)
@@ -73,5 +73,7 @@ export async function run(ctx: Context, _op: OperationOf<'cleanup'>): Promise<vo
     out.line(worktree ? `Removed the choice of work tree ${worktree} (it is gone)` : `Removed unreadable work tree choice ${file}`)
     removed++
   }
+  // Only when asked: a registry no cluster uses now still holds the images the next cluster pulls.
+  if (op.registry) removed += await (await import('./imageregistry.ts')).cleanupRegistry(ctx)
   out.success(removed === 0 ? 'Cleanup complete: nothing to remove' : `Cleanup complete: ${removed} file(s) removed`)
 }

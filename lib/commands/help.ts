@@ -48,7 +48,11 @@ const TOPICS: Record<OperationKind, Topic> = {
     options: ['-y, --yes     delete without asking'],
   },
   resources: { usage: ['resources [NAME]'], about: 'Show nodes, namespaces, deployments and services of NAME (default: the current cluster).' },
-  cleanup: { usage: ['cleanup'], about: 'Remove files of clusters k3d no longer has, stale port reservations and choices of removed work trees.' },
+  cleanup: {
+    usage: ['cleanup [--registry]'],
+    about: 'Remove files of clusters k3d no longer has, stale port reservations and choices of removed work trees.',
+    options: ['--registry    also remove the shared image registry when no cluster uses it'],
+  },
   start: { usage: ['start NAME...'], about: 'Start stopped clusters (a port taken meanwhile is named with what holds it).' },
   stop: { usage: ['stop NAME...'], about: 'Stop clusters; they keep their ports.' },
   exec: {
@@ -63,7 +67,18 @@ const TOPICS: Record<OperationKind, Topic> = {
     usage: ['completion bash|zsh|fish'],
     about: 'Print the completion script (commands, flags, cluster names) for SHELL; see README.md to install it.',
   },
-  doctor: { usage: ['doctor'], about: 'Check docker, k3d, kubectl, git identity, just and free ports.' },
+  doctor: {
+    usage: ['doctor [--json]'],
+    about: 'Check docker, k3d, kubectl, git identity, just, free ports, and what many clusters need of the machine:\nthe container runtime, memory, inotify limits, docker network pools and the shared registry.',
+    options: ['--json        the checks as a JSON object'],
+  },
+  registry: {
+    usage: ['registry [status] [--json]', 'registry delete [--force|-f]'],
+    about:
+      'The image registry every cluster shares ("registry" in multi-cluster.config.json): its address, the clusters\n' +
+      'using it and its images; or remove it (refused while clusters use it, unless --force).',
+    options: ['--json        the status as a JSON object', '-f, --force   delete even while clusters use it'],
+  },
   'mcp-setup': { usage: ['mcp-setup'], about: "Point this repository's .mcp.json kubernetes server at the current cluster." },
   'dev-start': { usage: ['dev-start [WORDS...]'], about: "bootstrap (dev-up-multi's words, e.g. share), switch, deploy, mcp-setup." },
 }
@@ -88,8 +103,9 @@ Commands:
   stop NAME...                   Stop clusters (they keep their ports)
   exec NAME -- CMD [ARGS...]     Run a command against NAME (KUBECONFIG set for it alone)
   shell NAME                     Open a shell whose kubectl talks to NAME
-  cleanup                        Remove files of clusters k3d no longer has, and stale port reservations
-  doctor                         Check docker, k3d, kubectl, git identity, just and free ports
+  cleanup [--registry]           Remove files of clusters k3d no longer has, and stale port reservations
+  doctor [--json]                Check the tools, free ports, and the machine's limits for many clusters
+  registry [status|delete]       Show or remove the image registry the clusters share
   mcp-setup                      Point this repository's .mcp.json kubernetes server at the current cluster
   dev-start [WORDS...]           bootstrap (dev-up-multi's words, e.g. share), switch, deploy, mcp-setup
   completion bash|zsh|fish       Print a shell completion script
@@ -97,7 +113,7 @@ Commands:
   help [COMMAND], -h, --help     Show this help, or COMMAND's
 
 Options:
-  --json      Machine-readable output on stdout, nothing else there (list, current, info, version)
+  --json      Machine-readable output on stdout, nothing else there (list, current, info, version, doctor, registry)
   --shell     Print only the export line, for eval (switch)
   -y, --yes   Delete without asking; required when stdin is not a terminal (delete)
 
