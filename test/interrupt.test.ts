@@ -152,7 +152,8 @@ test('SIGKILL during create: the next run makes the half-made cluster again', as
   const sb = await sandboxFor(t)
   const repo = await makeRepo(sb)
   const run = start(sb, DEV_UP, [], repo, { K3D_SIM_CREATE_DELAY_MS: '1500' })
-  assert.ok(await until(() => called(sb, 'k3d', 'cluster', 'create')))
+  // k3d reads the config document from stdin first: killed before that, nothing is half-made
+  assert.ok(await until(async () => (await simClusters(sb)).some((c) => c.creating)))
   process.kill(-run.pid, 'SIGKILL')
   await run.done
   const next = await sb.run(DEV_UP, [], { cwd: repo })

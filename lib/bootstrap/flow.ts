@@ -249,7 +249,7 @@ export async function bootstrap(opts: BootstrapOptions, deps: BootstrapDeps): Pr
   const base = { ...tools, name, opts, identity, config, paths, out, signal, kubeconfig, k3dVersion, readyTimeout, meta, createdAt: timestamp(), claim: io, imageRegistry: null }
   const r = startRun(base, plan, io, reservation, { lb: planned.lb_port, api: planned.api_port })
   try {
-    await runSteps(stepsFor(plan, opts), r.flow, signal, sayUndoing(out, signal))
+    await runSteps(stepsFor(plan, opts, config.registry !== null), r.flow, signal, sayUndoing(out, signal))
   } catch (err) {
     throw await settle(err, r)
   }

@@ -284,14 +284,17 @@ const adopt: Step<Flow> = {
  * wait, label, configmap, import, metadata). A cluster a dead run left unfinished gets the
  * steps after create; an existing one is started, its kubeconfig refreshed, its metadata kept true.
  */
-export function stepsFor(plan: Plan, opts: Pick<BootstrapOptions, 'tagGiven'>): Array<Step<Flow>> {
+export function stepsFor(plan: Plan, opts: Pick<BootstrapOptions, 'tagGiven'>, shared = false): Array<Step<Flow>> {
+  // The registry steps only for a project that has one: a step that does nothing would still name itself in an interruption.
+  const registry = shared ? [sharedRegistry] : []
+  const existing = (c: K3dCluster) => (shared ? [existingRegistry(c)] : [])
   switch (plan.kind) {
     case 'create':
-      return [sharedRegistry, create, kubeconfig, ready, labels, clusterInfo, images, metadata]
+      return [...registry, create, kubeconfig, ready, labels, clusterInfo, images, metadata]
     case 'recreate':
-      return [sharedRegistry, deleteOld, create, kubeconfig, ready, labels, clusterInfo, images, metadata]
+      return [...registry, deleteOld, create, kubeconfig, ready, labels, clusterInfo, images, metadata]
     case 'reuse':
-      if (plan.finish) return [start(plan.cluster), refreshKubeconfig(plan.cluster), ready, labels, clusterInfo, existingRegistry(plan.cluster), images, metadata]
-      return [start(plan.cluster), refreshKubeconfig(plan.cluster), ...(opts.tagGiven ? [existingRegistry(plan.cluster), images] : []), adopt]
+      if (plan.finish) return [start(plan.cluster), refreshKubeconfig(plan.cluster), ready, labels, clusterInfo, ...existing(plan.cluster), images, metadata]
+      return [start(plan.cluster), refreshKubeconfig(plan.cluster), ...(opts.tagGiven ? [...existing(plan.cluster), images] : []), adopt]
   }
 }
