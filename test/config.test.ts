@@ -1,13 +1,15 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import os from 'node:os'
 import path from 'node:path'
 import { fs } from 'zx'
 import { CONFIG_FILE, DEFAULT_CONFIG, imagesFor, loadConfig, parseConfig } from '../lib/config.ts'
 import { UsageError } from '../lib/errors.ts'
+import { tempDirs } from './helpers/sandbox.ts'
+
+const tmp = tempDirs('cfg-')
 
 test('defaults reproduce the old script: seven images, 1 server, 2 agents, its k3s args and ranges', async () => {
-  const top = await fs.mkdtemp(path.join(os.tmpdir(), 'cfg-'))
+  const top = await tmp()
   const config = await loadConfig(top, {})
   assert.deepEqual(config, DEFAULT_CONFIG)
   assert.equal(imagesFor(config, 'v1.0.0').length, 7)
@@ -16,7 +18,7 @@ test('defaults reproduce the old script: seven images, 1 server, 2 agents, its k
 })
 
 test('a config file overrides, and the range variables override the file', async () => {
-  const top = await fs.mkdtemp(path.join(os.tmpdir(), 'cfg-'))
+  const top = await tmp()
   await fs.writeFile(path.join(top, CONFIG_FILE), JSON.stringify({ images: ['app:{tag}'], agents: 0, lbPortRange: '9000-9009', apiPortRange: { start: 7000, end: 7009 }, deploy: 'make deploy' }))
   const config = await loadConfig(top, { API_PORT_RANGE: '7100-7109' })
   assert.deepEqual(config.images, ['app:{tag}'])
@@ -41,10 +43,10 @@ test('bad files are usage errors naming each key', async () => {
   for (const [data, re] of cases) assert.throws(() => parseConfig(data, 'f.json'), (e: unknown) => e instanceof UsageError && re.test(e.message), JSON.stringify(data))
   const both = (() => { try { parseConfig({ a: 1, servers: 0 }, 'f.json') } catch (e) { return (e as Error).message } })()
   assert.match(both ?? '', /a: unknown key.*servers: expected/)
-  const top = await fs.mkdtemp(path.join(os.tmpdir(), 'cfg-'))
+  const top = await tmp()
   await fs.writeFile(path.join(top, CONFIG_FILE), '{ nope')
   await assert.rejects(loadConfig(top, {}), (e: unknown) => e instanceof UsageError && /not valid JSON/.test(e.message))
-  await assert.rejects(loadConfig(await fs.mkdtemp(path.join(os.tmpdir(), 'cfg-')), { LB_PORT_RANGE: 'x' }), UsageError)
+  await assert.rejects(loadConfig(await tmp(), { LB_PORT_RANGE: 'x' }), UsageError)
 })
 
 test('mcpServer and null deploy are accepted', () => {
