@@ -1,7 +1,7 @@
 import path from 'node:path'
 import { $ } from 'zx/core'
 import { md5Prefix } from './hash.ts'
-import { clusterName, repoSlug, userSlug } from './names.ts'
+import { clusterName, repoSlug, userSlug, worktreeClusterName } from './names.ts'
 import { OperationError } from './errors.ts'
 
 export const UNKNOWN_EMAIL = 'unknown@example.com'
@@ -52,6 +52,11 @@ export function identityFromGit(facts: GitFacts): Identity {
 
 export function nameFor(identity: Identity, shared: boolean): string {
   return clusterName({ repository: identity.repository, user: identity.user, emailHash: identity.emailHash, shared })
+}
+
+/** The personal cluster of the work tree identity.topLevel (`--worktree`): REPO-USER-HASH-WWWW. */
+export function worktreeNameFor(identity: Identity): string {
+  return worktreeClusterName({ repository: identity.repository, user: identity.user, emailHash: identity.emailHash }, identity.topLevel)
 }
 
 /** Reads the git facts of the repository holding CWD with two git calls. */
