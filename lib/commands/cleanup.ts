@@ -50,8 +50,9 @@ export async function run(ctx: Context, _op: OperationOf<'cleanup'>): Promise<vo
     removed++
   }
   // The choices `switch` recorded for git work trees that have been removed since.
-  for (const { file, worktree } of await pruneChoices(ctx.paths)) {
-    out.line(worktree ? `Removed the choice of work tree ${worktree} (it is gone)` : `Removed unreadable work tree choice ${file}`)
+  for (const { file, worktree, what } of await pruneChoices(ctx.paths)) {
+    if (what === 'kubeconfig') out.line(`Removed the kubeconfig of work tree ${worktree} (it is gone; ${file})`)
+    else out.line(worktree ? `Removed the choice of work tree ${worktree} (it is gone)` : `Removed unreadable work tree choice ${file}`)
     removed++
   }
   out.success(removed === 0 ? 'Cleanup complete: nothing to remove' : `Cleanup complete: ${removed} file(s) removed`)

@@ -37,8 +37,8 @@ export async function run(ctx: Context, op: OperationOf<'dev-start'>): Promise<v
     ctx.out.log('No deploy command configured ("deploy" in multi-cluster.config.json); skipping deploy')
   }
 
-  const mcp = await setupMcp(ctx, { topLevel, config, name: result.name })
-  ctx.out.log(`${mcp.file}: kubernetes server ${mcp.changed ? 'now uses' : 'already uses'} this cluster`)
+  const mcp = await setupMcp(ctx, { worktree: topLevel, config, name: result.name })
+  ctx.out.log(`${mcp.file}: kubernetes server ${mcp.changed ? 'now uses' : 'already uses'} this cluster (through ${mcp.kubeconfig})`)
   ctx.out.line()
   ctx.out.success(`Ready: ${result.name}`)
   ctx.out.line(`  LoadBalancer: http://localhost:${result.lb_port}`)
