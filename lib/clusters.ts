@@ -49,7 +49,11 @@ export function clusterViews(k3d: readonly K3dCluster[], metas: readonly Cluster
  * docker lets another cluster take them, then the stopped one cannot start), those our
  * metadata records, and those live bootstraps have reserved.
  */
-export function takenPorts(k3d: readonly K3dCluster[], metas: readonly ClusterMeta[], reservations: readonly Reservation[]): Set<number> {
+export function takenPorts(
+  k3d: readonly K3dCluster[],
+  metas: readonly ClusterMeta[],
+  reservations: ReadonlyArray<Pick<Reservation, 'lb_port' | 'api_port'> & Partial<Reservation>>,
+): Set<number> {
   const taken = new Set<number>()
   for (const k of k3d) for (const p of k.hostPorts) taken.add(p)
   for (const m of metas) {

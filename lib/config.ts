@@ -133,7 +133,10 @@ export function parseConfig(data: unknown, source: string): ProjectConfig {
  */
 export async function loadConfig(top: string, env: NodeJS.ProcessEnv = process.env): Promise<ProjectConfig> {
   const file = path.join(top, CONFIG_FILE)
-  const text = await readIfExists(file)
+  const text = await readIfExists(file).catch((err: NodeJS.ErrnoException) => {
+    const what = err.code === 'EISDIR' ? 'is a directory, not a JSON file' : `cannot be read (${err.code ?? err.message})`
+    throw new UsageError(`${file} ${what}`, `make ${CONFIG_FILE} a JSON file, or remove it to use the defaults`)
+  })
   let config = DEFAULT_CONFIG
   if (text !== null) {
     let data: unknown

@@ -1,8 +1,9 @@
 import path from 'node:path'
-import { $ } from 'zx/core'
 import { md5Prefix } from './hash.ts'
 import { clusterName, repoSlug, userSlug, worktreeClusterName } from './names.ts'
 import { OperationError } from './errors.ts'
+import type { Runner } from './proc.ts'
+import { run as realRun } from './proc.ts'
 
 export const UNKNOWN_EMAIL = 'unknown@example.com'
 
@@ -59,13 +60,17 @@ export function worktreeNameFor(identity: Identity): string {
   return worktreeClusterName({ repository: identity.repository, user: identity.user, emailHash: identity.emailHash }, identity.topLevel)
 }
 
-/** Reads the git facts of the repository holding CWD with two git calls. */
-export async function readGitFacts(cwd: string): Promise<GitFacts> {
-  const top = await $({ cwd, quiet: true, nothrow: true })`git rev-parse --show-toplevel`
-  if (top.exitCode !== 0) {
+/**
+ * Reads the git facts of the repository holding CWD with two git calls, through RUNNER (so an
+ * interrupted run kills them like any other child).
+ */
+export async function readGitFacts(cwd: string, runner: Runner = realRun): Promise<GitFacts> {
+  const top = await runner('git', ['rev-parse', '--show-toplevel'], { cwd })
+  if (top.code === 127) throw new OperationError('git is not installed (not on PATH)', 'install git')
+  if (top.code !== 0) {
     throw new OperationError(`${cwd} is not inside a git repository`, 'run it from your project (git init, or cd into a clone)')
   }
-  const cfg = await $({ cwd, quiet: true, nothrow: true })`git config -z --get-regexp ${'^(remote\\.origin\\.url|user\\.name|user\\.email)$'}`
+  const cfg = await runner('git', ['config', '-z', '--get-regexp', '^(remote\\.origin\\.url|user\\.name|user\\.email)$'], { cwd })
   const values = new Map<string, string>()
   for (const entry of cfg.stdout.split('\0')) {
     const nl = entry.indexOf('\n')

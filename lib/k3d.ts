@@ -2,6 +2,7 @@ import { OperationError } from './errors.ts'
 import type { Runner, RunResult } from './proc.ts'
 import { run as realRun } from './proc.ts'
 import { DOCKER_DOWN_HINT, dockerFailure, portConflictLine } from './docker.ts'
+import { privateKubeconfigTarget } from './kubeconfig.ts'
 
 /** What we need of one entry of `k3d cluster list -o json`. */
 export interface K3dCluster {
@@ -207,9 +208,11 @@ export class K3d {
   /**
    * k3d delete re-writes the default kubeconfig ($KUBECONFIG's first file, else ~/.kube/config)
    * even when it never held the cluster; pointing KUBECONFIG at the cluster's own file (ours,
-   * about to be removed or rewritten) keeps every other kubeconfig untouched.
+   * about to be removed or rewritten) keeps every other kubeconfig untouched. That file is made
+   * a private regular file first: k3d writes through a symlink.
    */
   async delete(name: string, ownKubeconfig: string): Promise<void> {
+    await privateKubeconfigTarget(ownKubeconfig)
     await this.call(`k3d cluster delete ${name}`, deleteArgs(name), undefined, { KUBECONFIG: ownKubeconfig })
   }
 

@@ -2,8 +2,9 @@
 // (~700 kB: globby, fs-extra, ...), ~100 ms; yaml alone, in the bundle, costs a few ms
 // (docs/performance.md).
 import * as YAML from 'yaml'
+import path from 'node:path'
 import { OperationError } from './errors.ts'
-import { chmod } from 'node:fs/promises'
+import { chmod, lstat, rmdir, unlink } from 'node:fs/promises'
 import { ensurePrivateDir, readIfExists, writeFileAtomic } from './fsutil.ts'
 import type { K3d, K3dCluster } from './k3d.ts'
 import { kubeconfigPath } from './paths.ts'
@@ -122,7 +123,8 @@ export function kubeconfigIsFresh(text: string, cluster: K3dCluster): boolean {
  */
 export async function ensureKubeconfig(k3d: K3d, p: Paths, cluster: K3dCluster): Promise<{ file: string; written: boolean }> {
   const file = kubeconfigPath(p, cluster.name)
-  const existing = await readIfExists(file)
+  // Only a private regular file of ours is reused; a symlink is never read through or chmod'ed.
+  const existing = (await isPrivateFile(file)) ? await readIfExists(file) : null
   if (existing !== null && kubeconfigIsFresh(existing, cluster)) {
     // Files the old script wrote were world-readable, in a world-readable directory.
     await ensurePrivateDir(p.kubeDir)
@@ -134,4 +136,39 @@ export async function ensureKubeconfig(k3d: K3d, p: Paths, cluster: K3dCluster):
   if (apiPort === null) throw new OperationError(`cannot tell the API port of cluster '${cluster.name}' from k3d`)
   await writeKubeconfig(file, rewriteKubeconfig(raw, cluster.name, apiPort))
   return { file, written: true }
+}
+
+/** An empty kubeconfig: what k3d may rewrite in place of a file that was not ours to give it. */
+const EMPTY_KUBECONFIG = 'apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\ncurrent-context: ""\npreferences: {}\n'
+
+/** FILE is a regular file with no other name (a hard link to ~/.kube/config would be written through). */
+async function isPrivateFile(file: string): Promise<boolean> {
+  const st = await lstat(file).catch(() => null)
+  return !!st && st.isFile() && st.nlink === 1
+}
+
+/**
+ * Makes FILE safe to hand to k3d as KUBECONFIG, which k3d rewrites in place (`k3d cluster
+ * delete` always does, pkg/client/kubeconfig.go): a private regular file of ours stays; a
+ * symlink (say, to ~/.kube/config), a hard link, a FIFO or an empty directory is replaced by a
+ * fresh private file, so what it pointed at is never written; a missing one stays missing (k3d
+ * creates it 0600) in our private directory. A directory with content is not ours to remove:
+ * an error naming it.
+ */
+export async function privateKubeconfigTarget(file: string): Promise<void> {
+  await ensurePrivateDir(path.dirname(file))
+  const st = await lstat(file).catch(() => null)
+  if (!st) return
+  if (st.isFile() && st.nlink === 1) {
+    if ((st.mode & 0o777) !== 0o600) await chmod(file, 0o600)
+    return
+  }
+  if (st.isDirectory()) {
+    await rmdir(file).catch(() => {
+      throw new OperationError(`${file} is a directory, not a kubeconfig file`, `move it away (mv "${file}" "${file}.bak") and run this again`)
+    })
+  } else {
+    await unlink(file)
+  }
+  await writeFileAtomic(file, EMPTY_KUBECONFIG, 0o600)
 }

@@ -1,42 +1,75 @@
-import { ArgumentError, describeError, EXIT } from './errors.ts'
+import { ArgumentError, CliError, describeError, EXIT } from './errors.ts'
 import { chalk } from 'zx/core'
-import { stopChildren } from './proc.ts'
+import { Interrupted, stopOf } from './cancel.ts'
+import type { StopCause } from './cancel.ts'
 import { colorEnabled } from './output.ts'
 
-export type Cleanup = () => Promise<void>
-const cleanups = new Set<Cleanup>()
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
 
-/** Registers work that must run if the user interrupts (Ctrl-C) before it is removed. */
-export function onInterrupt(fn: Cleanup): () => void {
-  cleanups.add(fn)
-  return () => cleanups.delete(fn)
+/**
+ * The one cancellation signal of a run. SIGINT, SIGTERM, SIGHUP and a closed stdout/stderr
+ * (EPIPE) abort it; nothing else reacts to them, so whatever runs (a child process, a wait,
+ * a step) stops by seeing the signal, and the flow that started the work undoes it. A second
+ * signal while that undo runs leaves at once, as a second Ctrl-C does in terraform and docker
+ * compose: the undo's own `k3d cluster delete` runs in a process group of its own and
+ * finishes, and the next run repairs the rest (see docs/architecture.md).
+ */
+export function cancellation(onStop: (cause: StopCause) => void = () => undefined): AbortController {
+  const stop = new AbortController()
+  const fire = (cause: StopCause) => {
+    if (!stop.signal.aborted) {
+      stop.abort(new Interrupted(cause))
+      onStop(cause)
+    } else if (cause !== 'EPIPE') {
+      process.exit(new Interrupted(cause).exitCode)
+    }
+  }
+  for (const sig of SIGNALS) process.on(sig, () => fire(sig))
+  for (const stream of [process.stdout, process.stderr]) {
+    // Without a listener a write to a closed pipe crashes Node with a stack trace. EPIPE
+    // aborts; other write errors (EIO once the terminal is gone) have nowhere to be reported.
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') fire('EPIPE')
+    })
+  }
+  return stop
+}
+
+function report(line: string): void {
+  if (process.stderr.writable) process.stderr.write(`${chalk.red('✗')} ${line}\n`)
 }
 
 /**
- * The entry points' frame: runs MAIN, turns any error into one line on stderr (plus the fix)
- * and the right exit code, and on Ctrl-C runs the registered cleanups before exiting 130.
+ * The entry points' frame: runs MAIN with the run's cancellation signal, turns any error into
+ * one line on stderr (plus the fix) and the right exit code. After an abort the exit code is
+ * the signal's (130 INT, 143 TERM, 129 HUP, 141 for a closed output, which prints nothing).
  */
-export async function runMain(main: () => Promise<number | void>, usage?: string): Promise<void> {
-  let interrupted = false
-  const onSignal = async (signal: NodeJS.Signals) => {
-    if (interrupted) return
-    interrupted = true
-    process.stderr.write(`\n${chalk.red('✗')} interrupted (${signal}); cleaning up\n`)
-    await stopChildren()
-    for (const fn of [...cleanups].reverse()) await fn().catch(() => undefined)
-    process.exit(signal === 'SIGINT' ? 130 : 143)
-  }
-  process.on('SIGINT', onSignal)
-  process.on('SIGTERM', onSignal)
+export async function runMain(main: (signal: AbortSignal) => Promise<number | void>, usage?: string): Promise<void> {
+  let finished = false
+  const stop = cancellation((cause) => {
+    // A signal or EPIPE after MAIN returned (output still draining) only sets the exit code.
+    if (finished) process.exitCode = new Interrupted(cause).exitCode
+  })
   if (!colorEnabled(process.env, !!process.stderr.isTTY)) chalk.level = 0
   try {
-    process.exitCode = (await main()) ?? EXIT.OK
+    const code = (await main(stop.signal)) ?? EXIT.OK
+    const late = stopOf(stop.signal)
+    // The work was done before the signal landed (a complete cluster is kept): say so, exit as signalled.
+    if (late && late.stop !== 'EPIPE' && process.stderr.writable) process.stderr.write(`${chalk.yellow('⚠')} ${late.message} after the work was done\n`)
+    process.exitCode = late?.exitCode ?? code
   } catch (err) {
-    if (interrupted) return
+    const stopped = stopOf(stop.signal)
+    if (stopped) {
+      process.exitCode = stopped.exitCode
+      if (stopped.stop !== 'EPIPE') report(err instanceof CliError ? err.message : stopped.message)
+      return
+    }
     const { message, exitCode, hint } = describeError(err)
-    process.stderr.write(`${chalk.red('✗')} ${message}${hint ? ` — ${hint}` : ''}\n`)
-    if (usage && err instanceof ArgumentError) process.stderr.write(`\n${usage}\n`)
+    report(`${message}${hint ? ` — ${hint}` : ''}`)
+    if (usage && err instanceof ArgumentError && process.stderr.writable) process.stderr.write(`\n${usage}\n`)
     if (process.env.DEBUG_MULTI_CLUSTER && err instanceof Error) process.stderr.write(`${err.stack}\n`)
     process.exitCode = exitCode
+  } finally {
+    finished = true
   }
 }

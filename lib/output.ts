@@ -15,6 +15,19 @@ export interface OutputOptions {
   stderr?: NodeJS.WriteStream
 }
 
+/**
+ * TEXT with control characters (C0, DEL, C1) shown as \xNN: a git user.name holding
+ * `\x1b]0;...` or `\x1b[2J` must not retitle or clear the terminal it is printed on.
+ */
+export function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`)
+}
+
+/** Writes unless the stream was closed under us (EPIPE: the entry point is already stopping). */
+function put(stream: NodeJS.WriteStream, text: string): void {
+  if (stream.writable) stream.write(text)
+}
+
 const clock = () => new Date().toTimeString().slice(0, 8)
 
 /**
@@ -40,7 +53,7 @@ export class Output {
   }
 
   private human(text: string) {
-    ;(this.machine ? this.stderr : this.stdout).write(`${text}\n`)
+    put(this.machine ? this.stderr : this.stdout, `${text}\n`)
   }
 
   /** A line of the result (tables, details). */
@@ -58,7 +71,7 @@ export class Output {
   }
 
   warn(text: string) {
-    this.stderr.write(`${this.c.yellow('⚠')} ${text}\n`)
+    put(this.stderr, `${this.c.yellow('⚠')} ${text}\n`)
   }
 
   /** A plain line on stderr in every mode: around a program that owns the terminal's stdout. */
@@ -67,17 +80,17 @@ export class Output {
   }
 
   error(text: string) {
-    this.stderr.write(`${this.c.red('✗')} ${text}\n`)
+    put(this.stderr, `${this.c.red('✗')} ${text}\n`)
   }
 
   /** The machine result: JSON on stdout, nothing else there. */
   json(value: unknown) {
-    this.stdout.write(`${JSON.stringify(value, null, 2)}\n`)
+    put(this.stdout, `${JSON.stringify(value, null, 2)}\n`)
   }
 
   /** Raw text on stdout (e.g. the `export KUBECONFIG=...` line of `switch --shell`). */
   raw(text: string) {
-    this.stdout.write(text.endsWith('\n') ? text : `${text}\n`)
+    put(this.stdout, text.endsWith('\n') ? text : `${text}\n`)
   }
 
   /** A step that takes seconds: a spinner on a TTY, start and end lines otherwise. */

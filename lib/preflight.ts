@@ -1,4 +1,6 @@
 import { which } from 'zx/core'
+import fs from 'node:fs/promises'
+import path from 'node:path'
 import { Docker } from './docker.ts'
 import { K3d, MIN_K3D_MAJOR } from './k3d.ts'
 import type { GitFacts } from './identity.ts'
@@ -58,4 +60,41 @@ export function checkGitIdentity(facts: GitFacts | CliError): Check {
 export function requireAll(checks: readonly Check[]): void {
   const failed = checks.find((c) => c.required && !c.ok)
   if (failed) throw new OperationError(`${failed.name}: ${failed.detail}`, failed.fix)
+}
+
+/**
+ * Why DIR cannot be written to (or created), in one line with its fix; null when it can. Walks
+ * up to the nearest existing path: a file where a directory belongs, or a directory we may
+ * not write in, is named.
+ */
+export async function dirProblem(dir: string): Promise<{ message: string; fix: string } | null> {
+  for (let p = dir; ; p = path.dirname(p)) {
+    let st: Awaited<ReturnType<typeof fs.stat>> | null
+    try {
+      st = await fs.stat(p)
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code
+      if ((code === 'ENOENT' || code === 'ENOTDIR') && path.dirname(p) !== p) continue
+      return { message: `${p} cannot be used (${code})`, fix: `check the path ${p}` }
+    }
+    if (!st.isDirectory()) return { message: `${p} is a file where a directory belongs`, fix: `move it away (mv "${p}" "${p}.bak"), then run this again` }
+    const writable = await fs.access(p, fs.constants.W_OK | fs.constants.X_OK).then(() => true, () => false)
+    return writable ? null : { message: `${p} is not writable`, fix: `fix its permissions (chmod u+rwx "${p}") or its owner` }
+  }
+}
+
+/** Throws when one of FILES (paths the run will write) is a directory: named, with the fix, before anything is made. */
+export async function requireFileSlots(files: readonly string[]): Promise<void> {
+  for (const file of files) {
+    if ((await fs.lstat(file).catch(() => null))?.isDirectory()) {
+      throw new OperationError(`${file} is a directory where a file belongs`, `move it away (mv "${file}" "${file}.bak"), then run this again`)
+    }
+  }
+}
+
+/** Throws the first of DIRS that cannot be written, before anything is created in any of them. */
+export async function requireWritableDirs(dirs: readonly string[]): Promise<void> {
+  const problems = await Promise.all(dirs.map(dirProblem))
+  const first = problems.find((p) => p !== null)
+  if (first) throw new OperationError(first.message, first.fix)
 }

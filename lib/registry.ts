@@ -1,6 +1,7 @@
 import path from 'node:path'
 import fs from 'node:fs/promises'
-import { ensurePrivateDir, readIfExists, removeIfExists, writeFileAtomic } from './fsutil.ts'
+import { constants } from 'node:fs'
+import { ensurePrivateDir, removeIfExists, writeFileAtomic } from './fsutil.ts'
 import { k3dNameProblem } from './names.ts'
 
 /**
@@ -27,6 +28,48 @@ export interface MetaProblem {
 }
 
 export class MetaFormatError extends Error {}
+
+/** A read error in a few words: "is a directory", "permission denied" (the path is named by the caller). */
+function unreadable(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code
+  if (code === 'EISDIR') return 'is a directory, not a metadata file'
+  if (code === 'EACCES' || code === 'EPERM') return 'cannot be read (permission denied)'
+  if (code === 'ENOTDIR') return 'is not a directory'
+  if (code === 'ELOOP') return 'is a symbolic link; not followed'
+  return `cannot be read (${code ?? (err as Error).message})`
+}
+
+/** Makes FILE's mode exactly MODE when it is looser (files the old script wrote were 0644). */
+async function repairMode(file: string, mode: number): Promise<void> {
+  const st = await fs.stat(file).catch(() => null)
+  if (st && (st.mode & 0o777) !== mode) await fs.chmod(file, mode).catch(() => undefined)
+}
+
+/**
+ * Reads a metadata file, repairing its mode to 0600 on the way; null when it does not exist,
+ * an Error (with the reason in words) when it is a directory or unreadable.
+ */
+async function readPrivate(file: string): Promise<string | Error | null> {
+  let fh: fs.FileHandle
+  try {
+    // Not through a symlink (the chmod below would land on its target), never blocking on a FIFO.
+    fh = await fs.open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null
+    return new Error(unreadable(err))
+  }
+  try {
+    const st = await fh.stat()
+    if (st.isDirectory()) return new Error(unreadable({ code: 'EISDIR' }))
+    if (!st.isFile()) return new Error('is not a regular file')
+    if ((st.mode & 0o777) !== 0o600) await fh.chmod(0o600).catch(() => undefined)
+    return await fh.readFile('utf8')
+  } catch (err) {
+    return new Error(unreadable(err))
+  } finally {
+    await fh.close()
+  }
+}
 
 function asPort(value: unknown, field: string): number {
   const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value
@@ -102,17 +145,20 @@ export class Registry {
     try {
       entries = await fs.readdir(this.dir)
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { metas: [], problems: [] }
-      throw err
+      const code = (err as NodeJS.ErrnoException).code
+      if (code === 'ENOENT') return { metas: [], problems: [] }
+      return { metas: [], problems: [{ file: this.dir, reason: unreadable(err) }] }
     }
+    await repairMode(this.dir, 0o700)
     const metas: ClusterMeta[] = []
     const problems: MetaProblem[] = []
     const files = entries.filter((e) => e.endsWith('.json') && !e.startsWith('.')).sort()
-    const texts = await Promise.all(files.map((f) => readIfExists(path.join(this.dir, f))))
+    const texts = await Promise.all(files.map((f) => readPrivate(path.join(this.dir, f))))
     files.forEach((f, i) => {
       const file = path.join(this.dir, f)
       const text = texts[i]
       if (text === null || text === undefined) return // removed while we listed
+      if (text instanceof Error) return void problems.push({ file, reason: text.message })
       try {
         metas.push(parseMeta(text, f))
       } catch (err) {
@@ -122,11 +168,12 @@ export class Registry {
     return { metas, problems }
   }
 
-  /** The metadata of NAME, null when there is none; a bad file throws MetaFormatError. */
+  /** The metadata of NAME, null when there is none; a bad or unreadable file throws MetaFormatError. */
   async read(name: string): Promise<ClusterMeta | null> {
-    const text = await readIfExists(this.file(name))
+    const text = await readPrivate(this.file(name))
     if (text === null) return null
     try {
+      if (text instanceof Error) throw text
       return parseMeta(text, `${name}.json`)
     } catch (err) {
       throw new MetaFormatError(`${this.file(name)}: ${(err as Error).message}`)
@@ -140,7 +187,10 @@ export class Registry {
     return file
   }
 
+  /** Removes NAME's file; a directory (or anything but a file) there is not ours to remove: false. */
   async remove(name: string): Promise<boolean> {
+    const st = await fs.lstat(this.file(name)).catch(() => null)
+    if (st?.isDirectory()) return false
     return removeIfExists(this.file(name))
   }
 }

@@ -11,9 +11,9 @@ import { dispatch, machineOutput } from '../lib/commands/index.ts'
 import { explainFsError } from '../lib/fsproblem.ts'
 import { usageHint } from '../lib/invocation.ts'
 
-await runMain(async () => {
+await runMain(async (signal) => {
   const op = parseArgs(process.argv.slice(2), (topic) => usageHint(process.env, topic))
-  const ctx = makeContext({ machine: machineOutput(op) })
+  const ctx = makeContext({ machine: machineOutput(op), signal })
   // A file where our directory should be, or one we may not write: its path and the fix, one line.
   return dispatch(ctx, op).catch((err: unknown) => {
     throw explainFsError(err)

@@ -10,10 +10,10 @@ import { runMain } from '../lib/main.ts'
 import { Output } from '../lib/output.ts'
 import { paths } from '../lib/paths.ts'
 import { run } from '../lib/proc.ts'
-import { BOOTSTRAP_USAGE, bootstrap, parseBootstrapArgs, printPlan } from '../lib/bootstrap.ts'
+import { BOOTSTRAP_USAGE, bootstrap, parseBootstrapArgs, printPlan, printSummary } from '../lib/bootstrap/index.ts'
 import { asksVersion, printVersion } from '../lib/commands/version.ts'
 
-await runMain(async () => {
+await runMain(async (signal) => {
   if (asksVersion(process.argv.slice(2))) return printVersion('dev-up-multi', process.env)
   const opts = parseBootstrapArgs(process.argv.slice(2), process.env)
   if (opts === 'help') {
@@ -21,7 +21,8 @@ await runMain(async () => {
     return
   }
   const out = new Output({ machine: opts.json })
-  const { result } = await bootstrap(opts, { cwd: process.cwd(), env: process.env, paths: paths(), out, runner: run })
+  const { result, headline } = await bootstrap(opts, { cwd: process.cwd(), env: process.env, paths: paths(), out, runner: run, signal })
   if (opts.json) out.json(result)
   else if (opts.dryRun) printPlan(out, result)
+  else printSummary(out, result, headline)
 }, BOOTSTRAP_USAGE)

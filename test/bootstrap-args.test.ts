@@ -1,9 +1,9 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { parseBootstrapArgs } from '../lib/bootstrap.ts'
+import { parseBootstrapArgs } from '../lib/bootstrap/index.ts'
 import { ArgumentError, UsageError } from '../lib/errors.ts'
 
-const defaults = { share: false, force: false, tag: 'local', name: null, dryRun: false, json: false }
+const defaults = { share: false, force: false, tag: 'local', tagGiven: false, name: null, dryRun: false, json: false, wait: false, waitTimeout: 300 }
 
 test('flags, aliases, the bare word share and env defaults', () => {
   const cases: Array<[string[], NodeJS.ProcessEnv, object]> = [
@@ -11,12 +11,14 @@ test('flags, aliases, the bare word share and env defaults', () => {
     [['--share'], {}, { ...defaults, share: true }],
     [['-s'], {}, { ...defaults, share: true }],
     [['share'], {}, { ...defaults, share: true }],
-    [['--force', '--tag', 'v1.0.0'], {}, { ...defaults, force: true, tag: 'v1.0.0' }],
-    [['-f', '-t', 'latest'], {}, { ...defaults, force: true, tag: 'latest' }],
-    [['--tag=v2'], {}, { ...defaults, tag: 'v2' }],
+    [['--force', '--tag', 'v1.0.0'], {}, { ...defaults, force: true, tag: 'v1.0.0', tagGiven: true }],
+    [['-f', '-t', 'latest'], {}, { ...defaults, force: true, tag: 'latest', tagGiven: true }],
+    [['--tag=v2'], {}, { ...defaults, tag: 'v2', tagGiven: true }],
+    [['--wait'], {}, { ...defaults, wait: true }],
+    [['--wait', '--wait-timeout', '2.5'], {}, { ...defaults, wait: true, waitTimeout: 2.5 }],
     [['--name', 'dev', '--dry-run', '--json'], {}, { ...defaults, name: 'dev', dryRun: true, json: true }],
     [[], { TAG: 'v9', FORCE_RECREATE: 'true', SHARE_CLUSTER: 'true' }, { ...defaults, tag: 'v9', force: true, share: true }],
-    [['--tag', 'v1'], { TAG: 'v9' }, { ...defaults, tag: 'v1' }],
+    [['--tag', 'v1'], { TAG: 'v9' }, { ...defaults, tag: 'v1', tagGiven: true }],
     [[], { FORCE_RECREATE: 'false', SHARE_CLUSTER: 'no' }, defaults],
   ]
   for (const [argv, env, expected] of cases) assert.deepEqual(parseBootstrapArgs(argv, env), expected, argv.join(' '))
@@ -31,7 +33,8 @@ test('unknown flags and stray words are argument errors (exit 2 with usage)', ()
 })
 
 test('bad tag and bad names are usage errors', () => {
-  for (const argv of [['--tag', ''], ['--tag', '-x'], ['--tag', 'a b'], ['--name', '../x'], ['--name', 'x'.repeat(33)], ['--name', '']]) {
+  for (const argv of [['--tag', ''], ['--tag', '-x'], ['--tag', 'a b'], ['--name', '../x'], ['--name', 'x'.repeat(33)], ['--name', ''], ['--wait-timeout', '0'], ['--wait-timeout', 'soon'], ['--wait-timeout', '']]) {
     assert.throws(() => parseBootstrapArgs(argv), UsageError, argv.join(' '))
   }
+  assert.throws(() => parseBootstrapArgs(['--tag']), /--tag needs a value/)
 })

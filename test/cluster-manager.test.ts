@@ -573,7 +573,8 @@ describe('cleanup', () => {
     const reservations = path.join(configDir(sb), 'reservations')
     const deadPid = await exitedPid(sb)
     await fs.outputFile(path.join(reservations, 'dead.json'), JSON.stringify({ name: 'dead', pid: deadPid, lb_port: 8124, api_port: 6524, created_at: '2025-07-22T10:30:00Z' }))
-    await fs.outputFile(path.join(reservations, 'live.json'), JSON.stringify({ name: 'live', pid: process.pid, lb_port: 8125, api_port: 6525, created_at: '2025-07-22T10:30:00Z' }))
+    // A record without a start time is trusted for an hour (lib/owner.ts): this one is fresh.
+    await fs.outputFile(path.join(reservations, 'live.json'), JSON.stringify({ name: 'live', pid: process.pid, lb_port: 8125, api_port: 6525, created_at: new Date().toISOString() }))
     const before = await tree(sb.home)
 
     const r = ok(await manager(sb, ['cleanup']))

@@ -265,7 +265,11 @@ test('images that exist locally are imported in one k3d call with the tag applie
   const imports = sb.calls('k3d').filter((c) => c.args[0] === 'image')
   assert.equal(imports.length, 1)
   assert.deepEqual(imports[0]!.args, ['image', 'import', ...images, '-c', PERSONAL])
-  assert.equal((r.stderr.match(/not found locally, skipping import/g) ?? []).length, 4)
+  // One summary line naming the four absent images and how to get them; the import line names what it imports.
+  const missing = r.stderr.split('\n').filter((l) => /not found locally/.test(l))
+  assert.equal(missing.length, 1, r.stderr)
+  assert.match(missing[0]!, /4 configured image\(s\) not found locally, not imported: ghcr\.io\/threads-agent-stack\/celery-worker:v1\.0\.0, .*qdrant\/qdrant:v1\.9\.4 — build them .*"images" in multi-cluster\.config\.json/)
+  assert.match(r.stdout, /Importing 3 image\(s\) into '[^']+': ghcr\.io\/threads-agent-stack\/orchestrator:v1\.0\.0, ghcr\.io\/threads-agent-stack\/fake-threads:v1\.0\.0, bitnami\/postgresql:16/)
 })
 
 test('Ctrl-C during create leaves no cluster, no metadata, no reservation', async (t) => {
@@ -281,6 +285,8 @@ test('Ctrl-C during create leaves no cluster, no metadata, no reservation', asyn
   const code = await new Promise((r) => child.on('exit', (c) => r(c)))
   assert.equal(code, 130, stderr)
   assert.equal((await clusters(sb)).length, 0)
+  // Undone once: the flow deletes the half-made cluster, not the flow and a signal handler both.
+  assert.equal(sb.calls('k3d').filter((c) => c.args[1] === 'delete').length, 1)
   assert.equal(await fs.pathExists(metaFile(sb, PERSONAL)), false)
   assert.equal(await fs.pathExists(kubeconfigFile(sb, PERSONAL)), false)
   const reservations = path.join(sb.home, '.config', 'threads-agent', 'reservations')

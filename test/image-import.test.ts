@@ -1,6 +1,6 @@
 // The bootstrap's image step end to end, against the simulator (whose docker answers as the real
 // daemon recorded in test/fixtures/real/ does): the configured images the daemon has, and only
-// those, in one `k3d image import`; each absent one a warning. The same flow against a real
+// those, in one `k3d image import`; the absent ones named in one warning line. The same flow against a real
 // daemon is in test/real-docker/bootstrap.docker.ts.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -24,16 +24,17 @@ test('a config listing nginx (untagged) and docker.io/library/redis:7 imports ex
   const name = JSON.parse(first.stdout).name as string
   // the daemon says `No such image: nginx:latest` for nginx: not a reason to count nginx present
   assert.deepEqual(imports(), [['image', 'import', 'docker.io/library/redis:7', '-c', name]])
-  assert.match(first.stderr, /Image nginx not found locally, skipping import/)
+  assert.match(first.stderr, /^⚠ 1 configured image\(s\) not found locally, not imported: nginx — /m)
   const state = JSON.parse(await fs.readFile(path.join(sb.state, 'state.json'), 'utf8'))
   assert.deepEqual(state.clusters[name].images, ['redis:7'])
 
-  // neither: no import call at all, a warning each
+  // neither: no import call at all, one warning naming both
   await fs.writeFile(images, 'busybox:1\n')
   const none = await sb.run(DEV_UP, ['--force', '--json'], { cwd: repo })
   assert.equal(none.code, 0, none.stderr)
   assert.equal(imports().length, 1)
-  assert.equal((none.stderr.match(/not found locally, skipping import/g) ?? []).length, 2)
+  assert.equal((none.stderr.match(/not found locally/g) ?? []).length, 1)
+  assert.match(none.stderr, /^⚠ 2 configured image\(s\) not found locally, not imported: nginx, docker.io\/library\/redis:7 — /m)
 
   // both (nginx under its full name): one call with both
   await fs.writeFile(images, 'docker.io/library/nginx:latest\nredis:7\n')

@@ -1,7 +1,8 @@
-import { readdir } from 'node:fs/promises'
+import { lstat, readdir } from 'node:fs/promises'
 import { forgetCluster, pruneChoices } from '../current.ts'
+import { requireWritableDirs } from '../fsproblem.ts'
 import { removeIfExists } from '../fsutil.ts'
-import { Reservations } from '../lock.ts'
+import { Reservations, clearStaleLock, withLock } from '../lock.ts'
 import { k3dNameProblem } from '../names.ts'
 import { kubeconfigPath } from '../paths.ts'
 import type { OperationOf } from './args.ts'
@@ -18,11 +19,31 @@ async function kubeconfigNames(dir: string): Promise<string[]> {
 }
 
 /**
+ * Reservations of bootstraps that died, and a port lock whose owner died. A dead run's
+ * reservation whose cluster k3d has is kept: it tells the next bootstrap of that name to finish the cluster.
+ */
+async function clearStale(ctx: Context, existing: ReadonlySet<string>): Promise<number> {
+  const out = ctx.out
+  const deadHolder = await clearStaleLock(ctx.paths.lockDir)
+  if (deadHolder) out.line(`Removed the stale port lock of pid ${deadHolder.pid} (that run is gone)`)
+  const reservations = new Reservations(ctx.paths.reservationsDir)
+  const scan = await reservations.scan()
+  if (scan.dead.length === 0 && scan.unreadable.length === 0) return deadHolder ? 1 : 0
+  const { removed, kept, junk } = await withLock(ctx.paths.lockDir, () => reservations.removeDead((r) => existing.has(r.name)), { signal: ctx.signal })
+  for (const r of removed) out.line(`Removed stale port reservation of '${r.name}' (pid ${r.pid} is gone; ${reservations.file(r.name)})`)
+  for (const file of junk) out.line(`Removed unreadable reservation file ${file}`)
+  for (const r of kept) out.line(`Kept the reservation of '${r.name}': its run (pid ${r.pid}) died before the cluster was finished; 'dev-up-multi --name ${r.name}' finishes it`)
+  return (deadHolder ? 1 : 0) + removed.length + junk.length
+}
+
+/**
  * `cleanup`: files of clusters k3d no longer has (metadata, our kubeconfigs, pointers) and
- * reservations of bootstraps that died. A cluster that exists is never touched.
+ * what bootstraps that died left (reservations, the port lock). A cluster that exists is never touched.
  */
 export async function run(ctx: Context, _op: OperationOf<'cleanup'>): Promise<void> {
   const out = ctx.out
+  // Cleanup removes files in both trees: a file where one should be is one line, before anything.
+  requireWritableDirs(ctx.paths.configDir, ctx.paths.kubeDir)
   out.log('Checking for orphaned cluster files...')
   const [clusters, { metas, problems }, kubeNames] = await Promise.all([
     ctx.k3d.list(),
@@ -39,16 +60,14 @@ export async function run(ctx: Context, _op: OperationOf<'cleanup'>): Promise<vo
       removed++
     }
     const kubeFile = kubeconfigPath(ctx.paths, name)
-    if (await removeIfExists(kubeFile)) {
+    if ((await lstat(kubeFile).catch(() => null))?.isDirectory()) out.warn(`left ${kubeFile} alone: it is a directory, not a kubeconfig`)
+    else if (await removeIfExists(kubeFile)) {
       out.line(`Removed orphaned kubeconfig for '${name}' (${kubeFile})`)
       removed++
     }
     await forgetCluster(ctx.paths, name)
   }
-  for (const name of await new Reservations(ctx.paths.reservationsDir).prune()) {
-    out.line(`Removed stale port reservation of '${name}'`)
-    removed++
-  }
+  removed += await clearStale(ctx, existing)
   // The choices `switch` recorded for git work trees that have been removed since.
   for (const { file, worktree, what } of await pruneChoices(ctx.paths)) {
     if (what === 'kubeconfig') out.line(`Removed the kubeconfig of work tree ${worktree} (it is gone; ${file})`)

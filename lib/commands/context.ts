@@ -6,7 +6,8 @@ import { Output } from '../output.ts'
 import type { Paths } from '../paths.ts'
 import { paths } from '../paths.ts'
 import type { Runner } from '../proc.ts'
-import { run as realRun } from '../proc.ts'
+import { run as realRun, withSignal } from '../proc.ts'
+import { NEVER } from '../cancel.ts'
 import { Registry } from '../registry.ts'
 
 /** Everything a command needs, built once by the entry point (tests build their own). */
@@ -16,7 +17,10 @@ export interface Context {
   k3d: K3d
   registry: Registry
   env: NodeJS.ProcessEnv
+  /** Runs programs; each one is killed when the run's signal fires (Ctrl-C, SIGTERM, SIGHUP, EPIPE). */
   runner: Runner
+  /** The run's cancellation signal (lib/main.ts); none: nothing cancels. */
+  signal?: AbortSignal
   /** A person can answer a question (stdin is a terminal). */
   isTTY: boolean
   /** Asks QUESTION on stderr and resolves with the line typed ('' on end of input); Ctrl-C rejects with InterruptedError. */
@@ -27,6 +31,7 @@ export interface ContextOptions {
   machine: boolean
   env?: NodeJS.ProcessEnv
   runner?: Runner
+  signal?: AbortSignal
   stdin?: NodeJS.ReadStream
   stderr?: NodeJS.WriteStream
 }
@@ -55,7 +60,8 @@ function askOn(input: NodeJS.ReadStream, output: NodeJS.WriteStream): (question:
 
 export function makeContext(opts: ContextOptions): Context {
   const env = opts.env ?? process.env
-  const runner = opts.runner ?? realRun
+  const signal = opts.signal ?? NEVER
+  const runner = withSignal(opts.runner ?? realRun, signal)
   const stdin = opts.stdin ?? process.stdin
   const stderr = opts.stderr ?? process.stderr
   const p = paths(env.HOME || os.homedir())
@@ -66,6 +72,7 @@ export function makeContext(opts: ContextOptions): Context {
     registry: new Registry(p.metaDir),
     env,
     runner,
+    signal,
     isTTY: !!stdin.isTTY,
     ask: askOn(stdin, stderr),
   }

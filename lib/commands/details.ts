@@ -1,5 +1,6 @@
 import type { ClusterStatus, ClusterView } from '../clusters.ts'
 import type { Output } from '../output.ts'
+import { printable } from '../output.ts'
 export { exportLine } from '../kubeconfig.ts'
 
 type Colors = Output['c']
@@ -15,9 +16,10 @@ export function statusText(v: ClusterView, cleanup: string): string {
   return v.managed ? `missing (no such k3d cluster; ${cleanup} removes its files)` : 'missing (no such k3d cluster and no metadata)'
 }
 
+/** Names from git config, with terminal control characters shown escaped. */
 function developerText(v: ViewLike): string {
-  if (v.developer && v.email) return `${v.developer} <${v.email}>`
-  return v.developer || (v.email ? `<${v.email}>` : '(unknown)')
+  if (v.developer && v.email) return printable(`${v.developer} <${v.email}>`)
+  return printable(v.developer || (v.email ? `<${v.email}>` : '(unknown)'))
 }
 
 /**

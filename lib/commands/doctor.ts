@@ -6,9 +6,9 @@ import type { ProjectConfig } from '../config.ts'
 import { CliError } from '../errors.ts'
 import { readGitFacts } from '../identity.ts'
 import type { K3dCluster } from '../k3d.ts'
-import { Reservations } from '../lock.ts'
+import { Reservations, lockState } from '../lock.ts'
 import type { Check } from '../preflight.ts'
-import { checkDocker, checkGitIdentity, checkK3d, checkProgram } from '../preflight.ts'
+import { checkDocker, checkGitIdentity, checkK3d, checkProgram, dirProblem } from '../preflight.ts'
 import { formatRange, probeHostPort, searchOrder } from '../ports.ts'
 import { runtimeCheck } from '../runtime.ts'
 import type { PortRange } from '../ports.ts'
@@ -38,7 +38,7 @@ async function checkPorts(ctx: Context, clusters: K3dCluster[] | null, top: stri
     if (!(err instanceof CliError)) throw err
     return { name: 'config', ok: false, detail: err.message, fix: 'fix the file or the range variable', required: true }
   }
-  const [{ metas }, live] = await Promise.all([ctx.registry.list(), new Reservations(ctx.paths.reservationsDir).live({ prune: false })])
+  const [{ metas }, live] = await Promise.all([ctx.registry.list(), new Reservations(ctx.paths.reservationsDir).live()])
   const taken = takenPorts(clusters ?? [], metas, live)
   const ranges = [
     ['load balancer', config.lbPortRange, 'LB_PORT_RANGE'],
@@ -52,10 +52,41 @@ async function checkPorts(ctx: Context, clusters: K3dCluster[] | null, top: stri
     : { name: 'ports', ok: true, detail: clusters ? detail : `${detail} (k3d unavailable: its clusters not counted)`, required: true }
 }
 
+/** Our directories can be written (or created): a file in their place or bad permissions is named. */
+async function checkDirs(ctx: Context): Promise<Check> {
+  const dirs = [ctx.paths.configDir, ctx.paths.metaDir, ctx.paths.reservationsDir, ctx.paths.kubeDir]
+  const problem = (await Promise.all(dirs.map(dirProblem))).find((p) => p !== null)
+  return problem
+    ? { name: 'directories', ok: false, detail: problem.message, fix: problem.fix, required: true }
+    : { name: 'directories', ok: true, detail: `${ctx.paths.configDir} and ${ctx.paths.kubeDir} writable`, required: true }
+}
+
+/** What runs that died left: the port lock, reservations (stale, or of a cluster left unfinished). */
+async function checkLeftovers(ctx: Context, clusters: K3dCluster[] | null): Promise<Check> {
+  const [lock, scan] = await Promise.all([lockState(ctx.paths.lockDir), new Reservations(ctx.paths.reservationsDir).scan()])
+  const exists = (name: string) => clusters?.some((c) => c.name === name) ?? false
+  const stale = [
+    ...(lock && !lock.alive ? [`the port lock of pid ${lock.holder.pid}`] : []),
+    ...scan.dead.filter((r) => !exists(r.name)).map((r) => `the reservation of '${r.name}' (pid ${r.pid})`),
+    ...scan.unreadable,
+  ]
+  const unfinished = scan.dead.filter((r) => exists(r.name))
+  const running = scan.live.map((r) => `'${r.name}' (pid ${r.pid})`)
+  if (stale.length === 0 && unfinished.length === 0) {
+    return { name: 'runs', ok: true, detail: running.length ? `bootstrapping now: ${running.join(', ')}` : 'nothing left by a run that died', required: false }
+  }
+  const detail = [
+    ...(stale.length ? [`left by runs that died: ${stale.join(', ')}`] : []),
+    ...unfinished.map((r) => `'${r.name}' was left unfinished by pid ${r.pid}`),
+  ].join('; ')
+  const fix = [...(stale.length ? ["'cluster-manager cleanup' removes them"] : []), ...unfinished.map((r) => `'dev-up-multi --name ${r.name}' finishes it`)].join('; ')
+  return { name: 'runs', ok: false, detail, fix, required: false }
+}
+
 /** `doctor`: one ✓/✗ line per check with the fix; exit 1 when a required check fails. */
 export async function run(ctx: Context, _op: OperationOf<'doctor'>): Promise<number> {
   const cwd = process.cwd()
-  const git = await readGitFacts(cwd).catch((err: unknown) => {
+  const git = await readGitFacts(cwd, ctx.runner).catch((err: unknown) => {
     if (err instanceof CliError) return err
     throw err
   })
@@ -67,7 +98,7 @@ export async function run(ctx: Context, _op: OperationOf<'doctor'>): Promise<num
   ])
   const clusters = docker.ok && k3d.ok ? await ctx.k3d.list().catch(() => null) : null
   const top = git instanceof CliError ? cwd : git.topLevel
-  const checks = [docker, k3d, kubectl, checkGitIdentity(git), just, await checkPorts(ctx, clusters, top), runtimeCheck()]
+  const checks = [docker, k3d, kubectl, checkGitIdentity(git), just, await checkPorts(ctx, clusters, top), await checkDirs(ctx), await checkLeftovers(ctx, clusters), runtimeCheck()]
   const c = ctx.out.c
   for (const check of checks) {
     const mark = check.ok ? c.green('✓') : check.required ? c.red('✗') : c.yellow('!')

@@ -1,0 +1,236 @@
+import { CliError, OperationError, UsageError } from '../errors.ts'
+import type { GitFacts, Identity } from '../identity.ts'
+import { identityFromGit, nameFor, readGitFacts } from '../identity.ts'
+import { loadConfig } from '../config.ts'
+import type { ProjectConfig } from '../config.ts'
+import { K3d, K3dError, createArgs } from '../k3d.ts'
+import { Kubectl } from '../kubectl.ts'
+import { Docker } from '../docker.ts'
+import { Registry, timestamp, MetaFormatError } from '../registry.ts'
+import type { ClusterMeta } from '../registry.ts'
+import { Reservations } from '../lock.ts'
+import type { Reservation } from '../lock.ts'
+import { probeHostPort } from '../ports.ts'
+import type { PortProbe } from '../ports.ts'
+import { kubeconfigPath } from '../paths.ts'
+import type { Paths } from '../paths.ts'
+import type { Output } from '../output.ts'
+import { printable } from '../output.ts'
+import type { Runner } from '../proc.ts'
+import { ignoringSignal, withSignal } from '../proc.ts'
+import { NEVER, stopOf } from '../cancel.ts'
+import { checkDocker, checkGitIdentity, checkK3d, checkProgram, requireAll, requireFileSlots, requireWritableDirs } from '../preflight.ts'
+import type { BootstrapOptions } from './args.ts'
+import { claimOrWait, reclaimPorts, releaseReservation } from './claim.ts'
+import type { ClaimIO } from './claim.ts'
+import { portsOf } from './plan.ts'
+import type { Plan } from './plan.ts'
+import { runSteps, StepFailed } from './pipeline.ts'
+import { stepsFor } from './steps.ts'
+import type { Flow } from './steps.ts'
+import type { BootstrapResult } from './summary.ts'
+
+export interface BootstrapDeps {
+  cwd: string
+  env: NodeJS.ProcessEnv
+  paths: Paths
+  out: Output
+  runner: Runner
+  /** The run's cancellation signal: every program and wait stops when it fires. */
+  signal?: AbortSignal
+  probe?: PortProbe
+}
+
+/** What a bootstrap produced, with the project it read (so callers need not read it again). */
+export interface Bootstrapped {
+  result: BootstrapResult
+  /** The summary's first line ('' on a dry run); the caller prints the summary. */
+  headline: string
+  topLevel: string
+  config: ProjectConfig
+}
+
+/** Git identity and the tools, checked together; the first failure stops the run with its fix. */
+async function checkMachine(cwd: string, runner: Runner, out: Output): Promise<{ identity: Identity; k3dVersion: string }> {
+  const facts: GitFacts | CliError = await readGitFacts(cwd, runner).catch((err: unknown) => {
+    if (err instanceof CliError) return err
+    throw err
+  })
+  const [docker, k3d, kubectl] = await Promise.all([
+    checkDocker(runner),
+    checkK3d(runner),
+    checkProgram('kubectl', 'install kubectl (https://kubernetes.io/docs/tasks/tools/)', true),
+  ])
+  requireAll([checkGitIdentity(facts), docker, k3d, kubectl])
+  if (facts instanceof CliError) throw facts // requireAll has thrown already; this narrows the type
+  const identity = identityFromGit(facts)
+  if (!identity.emailConfigured) out.warn('git user.email is not set; using unknown@example.com (git config user.email you@example.com)')
+  return { identity, k3dVersion: k3d.version ?? '' }
+}
+
+function readyTimeoutOf(env: NodeJS.ProcessEnv): number {
+  const seconds = Number(env.READY_TIMEOUT ?? 60)
+  if (!(seconds > 0)) throw new UsageError(`READY_TIMEOUT must be a number of seconds above 0, got ${JSON.stringify(env.READY_TIMEOUT)}`)
+  return seconds
+}
+
+async function readMetaOrWarn(registry: Registry, name: string, out: Output): Promise<ClusterMeta | null> {
+  try {
+    return await registry.read(name)
+  } catch (err) {
+    if (!(err instanceof MetaFormatError)) throw err
+    out.warn(`ignoring unreadable metadata ${err.message}`)
+    return null
+  }
+}
+
+interface Subject {
+  name: string
+  identity: Identity
+  opts: BootstrapOptions
+  paths: Paths
+  config: ProjectConfig
+}
+
+/** The --json object for PLAN: PORTS as chosen, or k3d's (else the metadata's) for a cluster that stays. */
+function resultOf(s: Subject, plan: Plan, meta: ClusterMeta | null, ports = portsOf(plan)): BootstrapResult {
+  const { name, identity, config } = s
+  const lb = ports.lb ?? meta?.lb_port ?? 0
+  const api = ports.api ?? meta?.api_port ?? 0
+  return {
+    name,
+    repository: identity.repository,
+    developer: identity.developer,
+    email: identity.email,
+    email_hash: identity.emailHash,
+    shared: plan.kind === 'reuse' ? (meta?.shared ?? s.opts.share) : s.opts.share,
+    lb_port: lb,
+    api_port: api,
+    kubeconfig: kubeconfigPath(s.paths, name),
+    metadata_file: new Registry(s.paths.metaDir).file(name),
+    action: plan.kind,
+    k3d_args: plan.kind === 'reuse' ? [] : createArgs({ name, servers: config.servers, agents: config.agents, lbPort: lb, apiPort: api, k3sArgs: config.k3sArgs }),
+  }
+}
+
+/** Says what the run is about to do with an existing or half-made cluster. */
+function announcePlan(out: Output, name: string, plan: Plan): void {
+  if (plan.kind === 'reuse' && plan.finish) {
+    out.warn(`Cluster '${name}' was left unfinished by run ${plan.finish.pid}, which stopped after k3d created it; finishing it (kubeconfig, labels, cluster-info, images, metadata)`)
+  } else if (plan.kind === 'reuse') {
+    out.success(`Cluster '${name}' already exists!`)
+    out.log('Use --force to recreate')
+  } else if (plan.kind === 'recreate' && plan.why === 'half-made') {
+    out.warn(`Cluster '${name}' was left half-created by a run that died; deleting it and creating it again`)
+  } else if (plan.kind === 'recreate') {
+    out.warn(`Cluster '${name}' exists, forcing recreation...`)
+  }
+}
+
+/** A run in progress: its steps' context, its plan, and our reservation (a port retry moves it). */
+interface Run {
+  flow: Flow
+  plan: Plan
+  io: ClaimIO
+  held: { reservation: Reservation | null }
+}
+
+function startRun(base: Omit<Flow, 'ports' | 'rechoose' | 'markCreated'>, plan: Plan, io: ClaimIO, reservation: Reservation | null, ports: Flow['ports']): Run {
+  const held = { reservation }
+  const flow: Flow = {
+    ...base,
+    ports,
+    async rechoose(avoid) {
+      if (!held.reservation) throw new OperationError('internal: a port retry without a reservation')
+      const moved = await reclaimPorts(io, held.reservation, avoid)
+      held.reservation = moved.reservation
+      return { lb: moved.ports.lbPort, api: moved.ports.apiPort }
+    },
+    async markCreated() {
+      if (held.reservation) held.reservation = await io.reservations.update(held.reservation, { stage: 'created' })
+    },
+  }
+  return { flow, plan, io, held }
+}
+
+/**
+ * After a failed or aborted run: the reservation goes when nothing is left behind; it stays
+ * (the evidence the next run finishes or remakes the cluster with) when a half-made cluster
+ * could not be deleted, and always for a cluster this run was finishing. Returns the error to show.
+ */
+async function settle(err: unknown, r: Run): Promise<unknown> {
+  if (!(err instanceof StepFailed)) {
+    await releaseReservation(r.io, r.held.reservation)
+    return err
+  }
+  const { name } = r.flow
+  const clash = err.reason instanceof K3dError && err.reason.kind === 'name-taken'
+  const kept = r.plan.kind === 'reuse' // a cluster this run did not make stays, finished or not
+  // Only a delete or create this run began can have left a cluster half-made; before them an
+  // existing cluster (--force stopped early) is intact.
+  const touched = err.begun.some((t) => t === 'k3d cluster create' || t === 'k3d cluster delete')
+  const left = !kept && !clash && touched && (await r.flow.calm.list().then((all) => all.some((c) => c.name === name), () => true))
+  if (!kept && !left && err.unwound.failed.length === 0) await releaseReservation(r.io, r.held.reservation)
+  const stop = stopOf(r.flow.signal)
+  const { message, hint } = err.reason instanceof CliError ? err.reason : { message: (err.reason as Error).message, hint: undefined }
+  // A k3d failure says what failed itself ("k3d cluster create failed: ..."): its cause is enough here.
+  const cause = err.reason instanceof K3dError ? err.reason.reason : message
+  const what = stop ? `${stop.message} ${err.begun.includes(err.step) ? 'during' : 'before'} ${err.step}` : `${err.step} failed: ${cause}`
+  const after = kept
+    ? `the cluster '${name}' stays as it was${r.plan.kind === 'reuse' && r.plan.finish ? '; run this again to finish it' : ''}`
+    : left
+      ? `the half-made cluster '${name}' could not be deleted (${err.unwound.failed.map((f) => (f.error as Error).message).join('; ') || 'k3d still lists it'}); the next run finishes or remakes it`
+      : err.unwound.undone.includes('k3d cluster create')
+        ? `the half-made cluster '${name}' was deleted again`
+        : 'nothing was left behind'
+  return new OperationError(`${what}; ${after}`, stop ? undefined : (hint ?? 'fix the cause and run it again'))
+}
+
+/** Says on stderr, once, that an aborted run is undoing its steps (nothing for a closed output). */
+function sayUndoing(out: Output, signal: AbortSignal): () => void {
+  return () => {
+    const stop = stopOf(signal)
+    if (stop && stop.stop !== 'EPIPE') out.warn(`${stop.message}: undoing what this run did`)
+  }
+}
+
+/** Creates, reuses or recreates the cluster of the identity holding deps.cwd (the main job). */
+export async function bootstrap(opts: BootstrapOptions, deps: BootstrapDeps): Promise<Bootstrapped> {
+  const { out, paths } = deps
+  const signal = deps.signal ?? NEVER
+  const runner = withSignal(deps.runner, signal)
+  const { identity, k3dVersion } = await checkMachine(deps.cwd, runner, out)
+  const name = opts.name ?? nameFor(identity, opts.share)
+  const config = await loadConfig(identity.topLevel, deps.env)
+  const readyTimeout = readyTimeoutOf(deps.env)
+  await requireWritableDirs([paths.configDir, paths.metaDir, paths.reservationsDir, paths.kubeDir])
+  await requireFileSlots([new Registry(paths.metaDir).file(name), kubeconfigPath(paths, name)])
+  const subject: Subject = { name, identity, opts, paths, config }
+
+  out.log(`Using ${opts.share ? 'shared' : 'personal'} cluster mode: ${name}`)
+  out.log(`Repository: ${identity.repository}`)
+  out.log(`Developer: ${printable(`${identity.developer} <${identity.email}>`)}`)
+
+  const k3d = new K3d(runner)
+  const registry = new Registry(paths.metaDir)
+  const io: ClaimIO = { k3d, registry, reservations: new Reservations(paths.reservationsDir), lockDir: paths.lockDir, probe: deps.probe ?? probeHostPort, config, signal }
+  const { plan, reservation } = await claimOrWait(io, out, name, opts)
+  const meta = plan.kind === 'reuse' ? await readMetaOrWarn(registry, name, out) : null
+  const planned = resultOf(subject, plan, meta)
+  const done = (result: BootstrapResult, headline: string): Bootstrapped => ({ result, headline, topLevel: identity.topLevel, config })
+  if (opts.dryRun) return done(planned, '')
+
+  announcePlan(out, name, plan)
+  const { kubeconfig } = planned
+  const tools = { k3d, calm: new K3d(ignoringSignal(deps.runner)), kubectl: new Kubectl(kubeconfig, runner), docker: new Docker(runner), registry }
+  const base = { ...tools, name, opts, identity, config, paths, out, signal, kubeconfig, k3dVersion, readyTimeout, meta, createdAt: timestamp() }
+  const r = startRun(base, plan, io, reservation, { lb: planned.lb_port, api: planned.api_port })
+  try {
+    await runSteps(stepsFor(plan, opts), r.flow, signal, sayUndoing(out, signal))
+  } catch (err) {
+    throw await settle(err, r)
+  }
+  await releaseReservation(io, r.held.reservation)
+  if (plan.kind === 'reuse') return done(planned, plan.finish ? `Cluster '${name}' finished and ready!` : 'Cluster ready!')
+  return done(resultOf(subject, plan, null, r.flow.ports), `Cluster '${name}' created successfully!`)
+}

@@ -1,0 +1,252 @@
+import { OperationError } from '../errors.ts'
+import type { Identity } from '../identity.ts'
+import type { ProjectConfig } from '../config.ts'
+import { imagesFor } from '../config.ts'
+import type { K3d, K3dCluster } from '../k3d.ts'
+import { K3dError, createArgs } from '../k3d.ts'
+import type { Kubectl } from '../kubectl.ts'
+import { labelValue } from '../kubectl.ts'
+import type { Docker } from '../docker.ts'
+import type { Registry, ClusterMeta } from '../registry.ts'
+import type { Paths } from '../paths.ts'
+import { ensureKubeconfig, rewriteKubeconfig, writeKubeconfig } from '../kubeconfig.ts'
+import { removeIfExists } from '../fsutil.ts'
+import type { Output } from '../output.ts'
+import { rethrowIfAborted, sleep } from '../cancel.ts'
+import type { BootstrapOptions } from './args.ts'
+import type { Plan } from './plan.ts'
+import type { Step } from './pipeline.ts'
+
+/** Everything the steps share: read once by the flow, plus the ports, which a port clash may move. */
+export interface Flow {
+  readonly name: string
+  readonly opts: BootstrapOptions
+  readonly identity: Identity
+  readonly config: ProjectConfig
+  readonly paths: Paths
+  readonly out: Output
+  readonly signal: AbortSignal
+  /** k3d whose programs die with the signal, and one for undos, which must finish after it. */
+  readonly k3d: K3d
+  readonly calm: K3d
+  readonly kubectl: Kubectl
+  readonly docker: Docker
+  readonly registry: Registry
+  readonly kubeconfig: string
+  readonly k3dVersion: string
+  readonly readyTimeout: number
+  readonly createdAt: string
+  /** The metadata the cluster already had (reuse), or null. */
+  readonly meta: ClusterMeta | null
+  /** Host ports of the cluster (0: k3d reports none). */
+  ports: { lb: number; api: number }
+  /** Chooses other ports under the lock after k3d found one taken; updates the reservation. */
+  rechoose(avoid: ReadonlySet<number>): Promise<{ lb: number; api: number }>
+  /** Records in the reservation that k3d created the cluster (a later run then finishes it). */
+  markCreated(): Promise<void>
+}
+
+/** How many times a port lost between probe and create is chosen again. */
+const PORT_RETRIES = 3
+const READY_POLL_MS = 500
+
+/** The cluster and its kubeconfig, gone (k3d rewrites that file on delete, and may create it). */
+async function discard(f: Flow, k3d: K3d): Promise<void> {
+  await k3d.delete(f.name, f.kubeconfig)
+  await removeIfExists(f.kubeconfig)
+}
+
+async function stillThere(f: Flow): Promise<boolean> {
+  return (await f.k3d.list()).some((c) => c.name === f.name)
+}
+
+const deletedMeanwhile = (f: Flow) =>
+  new OperationError(`cluster '${f.name}' was deleted while this run was making it`, 'run this again to create it anew')
+
+/** --force, or a cluster a dead run left half-made: it goes first, and its metadata before it. */
+const deleteOld: Step<Flow> = {
+  title: 'k3d cluster delete',
+  async run(f) {
+    await f.registry.remove(f.name)
+    try {
+      await f.out.step(`Deleting cluster '${f.name}'`, () => discard(f, f.k3d))
+    } catch (err) {
+      // A delete cut short leaves a broken cluster: once begun, it is finished even after an abort.
+      if (f.signal.aborted) await discard(f, f.calm)
+      throw err
+    }
+  },
+}
+
+const create: Step<Flow> = {
+  title: 'k3d cluster create',
+  async run(f) {
+    const avoid = new Set<number>()
+    for (let attempt = 0; ; attempt++) {
+      f.out.log(`LoadBalancer port: ${f.ports.lb}`)
+      f.out.log(`API port: ${f.ports.api}`)
+      try {
+        const { servers, agents, k3sArgs } = f.config
+        await f.out.step(`Creating k3d cluster '${f.name}'`, () => f.k3d.create(createArgs({ name: f.name, servers, agents, lbPort: f.ports.lb, apiPort: f.ports.api, k3sArgs })))
+        break
+      } catch (err) {
+        // k3d rolls a clash back itself, and a taken name is another's cluster: neither is ours
+        // to delete. Anything else, an abort too, may have left parts: they go before we throw.
+        const clash = err instanceof K3dError && (err.kind === 'port-conflict' || err.kind === 'name-taken')
+        if (!clash) await discard(f, f.calm).catch(() => undefined)
+        if (!(err instanceof K3dError && err.kind === 'port-conflict') || attempt >= PORT_RETRIES || f.signal.aborted) throw err
+        avoid.add(f.ports.lb).add(f.ports.api)
+        f.out.warn(`a port was taken between the check and the create (${err.reason}); choosing again`)
+        f.ports = await f.rechoose(avoid)
+      }
+    }
+    await f.markCreated()
+  },
+  undo: (f) => discard(f, f.calm),
+}
+
+const kubeconfig: Step<Flow> = {
+  title: 'kubeconfig',
+  async run(f) {
+    await writeKubeconfig(f.kubeconfig, rewriteKubeconfig(await f.k3d.kubeconfig(f.name), f.name, f.ports.api))
+  },
+  undo: async (f) => void (await removeIfExists(f.kubeconfig)),
+}
+
+/** Polls /readyz (bounded); a cluster deleted meanwhile (cluster-manager delete) ends the wait at once. */
+async function waitReady(f: Flow): Promise<void> {
+  const deadline = Date.now() + f.readyTimeout * 1000
+  for (;;) {
+    if (await f.kubectl.ready()) return
+    if (!(await stillThere(f))) throw deletedMeanwhile(f)
+    if (Date.now() >= deadline) throw new OperationError(`the API server did not answer /readyz within ${f.readyTimeout}s`, 'check `docker ps` for the k3d containers, or raise READY_TIMEOUT')
+    await sleep(READY_POLL_MS, f.signal)
+  }
+}
+
+const ready: Step<Flow> = {
+  title: 'readiness wait',
+  run: (f) => f.out.step('Waiting for the cluster to be ready', () => waitReady(f)),
+}
+
+const labels: Step<Flow> = {
+  title: 'node labels',
+  run: (f) =>
+    f.kubectl.labelAllNodes({
+      developer: labelValue(f.identity.user),
+      'email-hash': f.identity.emailHash,
+      repository: labelValue(f.identity.repository),
+    }),
+}
+
+const clusterInfo: Step<Flow> = {
+  title: 'cluster-info configmap',
+  run: (f) =>
+    f.kubectl.applyConfigMap('cluster-info', 'default', {
+      'cluster-name': f.name,
+      developer: f.identity.developer,
+      email: f.identity.email,
+      repository: f.identity.repository,
+      'created-at': f.createdAt,
+    }),
+}
+
+/** One line for every configured image that is not there, with the two ways to fix it. */
+export function missingImagesLine(absent: readonly string[]): string {
+  return `${absent.length} configured image(s) not found locally, not imported: ${absent.join(', ')} — build them (docker build -t IMAGE ...), pick another --tag, or list only the images you use under "images" in multi-cluster.config.json`
+}
+
+/**
+ * The configured images present locally, in one `k3d image import`. A failed import is a
+ * warning (the cluster works without them); an aborted one is not, nor a cluster deleted meanwhile.
+ */
+const images: Step<Flow> = {
+  title: 'image import',
+  async run(f) {
+    const later = `import them later with: k3d image import IMAGE... -c ${f.name}`
+    let found: { present: string[]; absent: string[] }
+    try {
+      found = await f.docker.localImages(imagesFor(f.config, f.opts.tag))
+    } catch (err) {
+      rethrowIfAborted(err, f.signal)
+      return f.out.warn(`cannot tell which images exist locally (${(err as Error).message}); ${later}`)
+    }
+    if (found.absent.length > 0) f.out.warn(missingImagesLine(found.absent))
+    if (found.present.length === 0) return
+    try {
+      await f.out.step(`Importing ${found.present.length} image(s) into '${f.name}': ${found.present.join(', ')}`, () => f.k3d.importImages(found.present, f.name))
+    } catch (err) {
+      rethrowIfAborted(err, f.signal)
+      if (!(await stillThere(f))) throw deletedMeanwhile(f)
+      f.out.warn(`${(err as Error).message}; ${later}`)
+    }
+  },
+}
+
+function metaOf(f: Flow, extra: Partial<ClusterMeta> = {}): ClusterMeta {
+  const { repository, developer, email } = f.identity
+  return { name: f.name, repository, developer, email, lb_port: f.ports.lb, api_port: f.ports.api, kubeconfig: f.kubeconfig, created_at: f.createdAt, k3d_version: f.k3dVersion, shared: f.opts.share, ...extra }
+}
+
+/** Metadata last. A `cluster-manager delete` that ran meanwhile takes it away again. */
+const metadata: Step<Flow> = {
+  title: 'metadata',
+  async run(f) {
+    if (!f.ports.lb) return f.out.warn(`'${f.name}' has no load balancer port mapping; not recording metadata for it`)
+    await f.registry.write(metaOf(f))
+    try {
+      if (!(await stillThere(f))) throw deletedMeanwhile(f)
+    } catch (err) {
+      await f.registry.remove(f.name)
+      throw err
+    }
+  },
+  undo: async (f) => void (await f.registry.remove(f.name)),
+}
+
+const start = (c: K3dCluster): Step<Flow> => ({
+  title: 'k3d cluster start',
+  run: async (f) => void (c.running ? undefined : await f.out.step(`Starting stopped cluster '${f.name}'`, () => f.k3d.start(f.name))),
+})
+
+const refreshKubeconfig = (c: K3dCluster): Step<Flow> => ({
+  title: 'kubeconfig',
+  async run(f) {
+    if (!f.ports.api) throw new OperationError(`cluster '${f.name}' has no API port mapping that k3d reports`, 'recreate it with --force')
+    await ensureKubeconfig(f.k3d, f.paths, c)
+  },
+})
+
+/** An existing cluster: metadata written for one that has none (adoption), corrected where k3d says otherwise. */
+const adopt: Step<Flow> = {
+  title: 'metadata',
+  async run(f) {
+    const { meta, ports } = f
+    if (!meta && ports.lb) {
+      await f.registry.write(metaOf(f, { adopted: true }))
+      f.out.log(`Adopted '${f.name}' (it had no metadata)`)
+    } else if (meta && (meta.lb_port !== ports.lb || meta.api_port !== ports.api || meta.kubeconfig !== f.kubeconfig)) {
+      // k3d's ports are the truth; an old file may name a /tmp kubeconfig or stale ports.
+      await f.registry.write({ ...meta, lb_port: ports.lb || meta.lb_port, api_port: ports.api, kubeconfig: f.kubeconfig })
+    } else if (!ports.lb) {
+      f.out.warn(`'${f.name}' has no load balancer port mapping; not recording metadata for it`)
+    }
+  },
+}
+
+/**
+ * The steps of each plan, in the old script's order (dev-up-multi.sh: create, kubeconfig,
+ * wait, label, configmap, import, metadata). A cluster a dead run left unfinished gets the
+ * steps after create; an existing one is started, its kubeconfig refreshed, its metadata kept true.
+ */
+export function stepsFor(plan: Plan, opts: Pick<BootstrapOptions, 'tagGiven'>): Array<Step<Flow>> {
+  switch (plan.kind) {
+    case 'create':
+      return [create, kubeconfig, ready, labels, clusterInfo, images, metadata]
+    case 'recreate':
+      return [deleteOld, create, kubeconfig, ready, labels, clusterInfo, images, metadata]
+    case 'reuse':
+      if (plan.finish) return [start(plan.cluster), refreshKubeconfig(plan.cluster), ready, labels, clusterInfo, images, metadata]
+      return [start(plan.cluster), refreshKubeconfig(plan.cluster), ...(opts.tagGiven ? [images] : []), adopt]
+  }
+}

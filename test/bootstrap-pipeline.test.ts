@@ -1,0 +1,113 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { runSteps, StepFailed } from '../lib/bootstrap/pipeline.ts'
+import type { Step } from '../lib/bootstrap/pipeline.ts'
+import { decide } from '../lib/bootstrap/plan.ts'
+import type { Findings } from '../lib/bootstrap/plan.ts'
+import { stepsFor, missingImagesLine } from '../lib/bootstrap/steps.ts'
+import { Interrupted } from '../lib/cancel.ts'
+import { printable } from '../lib/output.ts'
+import type { K3dCluster } from '../lib/k3d.ts'
+import type { Reservation } from '../lib/lock.ts'
+
+type Log = string[]
+
+/** A step that logs its run and undo; FAIL makes its run throw, ONRUN runs inside it. */
+function step(title: string, opts: { fail?: boolean; undo?: boolean; undoFails?: boolean; onRun?: () => void } = {}): Step<Log> {
+  return {
+    title,
+    async run(log) {
+      log.push(`run ${title}`)
+      opts.onRun?.()
+      if (opts.fail) throw new Error(`${title} broke`)
+    },
+    undo:
+      opts.undo === false
+        ? undefined
+        : async (log) => {
+            log.push(`undo ${title}`)
+            if (opts.undoFails) throw new Error(`undo ${title} broke`)
+          },
+  }
+}
+
+const never = new AbortController().signal
+
+test('all steps run in order; nothing is undone when they all succeed', async () => {
+  const log: Log = []
+  await runSteps([step('a'), step('b'), step('c')], log, never)
+  assert.deepEqual(log, ['run a', 'run b', 'run c'])
+})
+
+test('a failure undoes the finished steps newest first, never the failed one, and names the step', async () => {
+  const log: Log = []
+  let said = 0
+  const err = await runSteps([step('a'), step('b', { undo: false }), step('c'), step('d', { fail: true }), step('e')], log, never, () => said++).catch((e: unknown) => e)
+  assert.ok(err instanceof StepFailed)
+  assert.equal(err.step, 'd')
+  assert.match(String((err.reason as Error).message), /d broke/)
+  assert.deepEqual(log, ['run a', 'run b', 'run c', 'run d', 'undo c', 'undo a'])
+  assert.deepEqual(err.unwound, { undone: ['c', 'a'], failed: [] })
+  assert.equal(said, 1)
+})
+
+test('every undo runs exactly once, even when one of them fails', async () => {
+  const log: Log = []
+  const err = await runSteps([step('a'), step('b', { undoFails: true }), step('c'), step('d', { fail: true })], log, never).catch((e: unknown) => e)
+  assert.ok(err instanceof StepFailed)
+  assert.deepEqual(log.filter((l) => l.startsWith('undo')), ['undo c', 'undo b', 'undo a'])
+  assert.deepEqual(err.unwound.undone, ['c', 'a'])
+  assert.deepEqual(err.unwound.failed.map((f) => f.title), ['b'])
+})
+
+test('an abort between steps stops before the next one and unwinds; the reason is the signal\'s', async () => {
+  const stop = new AbortController()
+  const log: Log = []
+  const err = await runSteps([step('a'), step('b', { onRun: () => stop.abort(new Interrupted('SIGINT')) }), step('c')], log, stop.signal).catch((e: unknown) => e)
+  assert.ok(err instanceof StepFailed)
+  assert.ok(err.reason instanceof Interrupted)
+  assert.equal(err.reason.exitCode, 130)
+  assert.equal(err.step, 'c', 'stopped before c ran')
+  assert.deepEqual(err.begun, ['a', 'b'])
+  assert.deepEqual(log, ['run a', 'run b', 'undo b', 'undo a'])
+})
+
+test('nothing to undo: the unwind says nothing', async () => {
+  let said = 0
+  await assert.rejects(runSteps([step('a', { fail: true })], [], never, () => said++), StepFailed)
+  assert.equal(said, 0)
+})
+
+const cluster = { name: 'c', running: true, lbPort: 8080, apiPort: 6445, hostPorts: [8080, 6445] } as K3dCluster
+const reservation = (stage: Reservation['stage']) => ({ name: 'c', pid: 1, stage }) as Reservation
+const f = (over: Partial<Findings>): Findings => ({ force: false, cluster: null, reservation: null, reservationAlive: false, ...over })
+
+test('decide: busy, reuse, finish, create, recreate (forced or half-made)', () => {
+  assert.deepEqual(decide(f({ reservation: reservation('reserved'), reservationAlive: true })), { kind: 'busy', holder: reservation('reserved') })
+  assert.deepEqual(decide(f({ cluster })), { kind: 'reuse', cluster, finish: null })
+  assert.deepEqual(decide(f({ cluster, reservation: reservation('created') })), { kind: 'reuse', cluster, finish: reservation('created') })
+  assert.deepEqual(decide(f({ cluster, reservation: reservation('reserved') })), { kind: 'recreate', cluster, why: 'half-made', stale: reservation('reserved') })
+  assert.deepEqual(decide(f({ cluster, force: true })), { kind: 'recreate', cluster, why: 'force', stale: null })
+  assert.deepEqual(decide(f({})), { kind: 'create', stale: null })
+  assert.deepEqual(decide(f({ reservation: reservation('created') })), { kind: 'create', stale: reservation('created') }, 'no cluster: the reservation is only stale')
+})
+
+test('each plan\'s steps in the old script\'s order', () => {
+  const titles = (plan: Parameters<typeof stepsFor>[0], tagGiven = false) => stepsFor(plan, { tagGiven }).map((s) => s.title)
+  const ports = { lbPort: 8080, apiPort: 6445, preferredLb: 8080, preferredApi: 6445 }
+  const made = ['kubeconfig', 'readiness wait', 'node labels', 'cluster-info configmap', 'image import', 'metadata']
+  assert.deepEqual(titles({ kind: 'create', ports }), ['k3d cluster create', ...made])
+  assert.deepEqual(titles({ kind: 'recreate', cluster, ports, why: 'force' }), ['k3d cluster delete', 'k3d cluster create', ...made])
+  assert.deepEqual(titles({ kind: 'reuse', cluster, finish: reservation('created') }), ['k3d cluster start', ...made])
+  assert.deepEqual(titles({ kind: 'reuse', cluster, finish: null }), ['k3d cluster start', 'kubeconfig', 'metadata'])
+  assert.deepEqual(titles({ kind: 'reuse', cluster, finish: null }, true), ['k3d cluster start', 'kubeconfig', 'image import', 'metadata'])
+  // Only steps that change something outside the cluster they make have an undo.
+  assert.deepEqual(stepsFor({ kind: 'create', ports }, { tagGiven: false }).filter((s) => s.undo).map((s) => s.title), ['k3d cluster create', 'kubeconfig', 'metadata'])
+})
+
+test('terminal control characters are shown escaped; the missing-images line names every image and both fixes', () => {
+  assert.equal(printable('Eve\u001b[2J\u001b]0;pwned\u0007 <e@x>'), 'Eve\\x1b[2J\\x1b]0;pwned\\x07 <e@x>')
+  assert.equal(printable('José Ñ'), 'José Ñ')
+  const line = missingImagesLine(['a:v1', 'b:v1'])
+  assert.match(line, /^2 configured image\(s\) not found locally, not imported: a:v1, b:v1 — build them .*--tag.*"images" in multi-cluster\.config\.json$/)
+})
