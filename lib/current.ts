@@ -3,7 +3,7 @@ import type { Dirent } from 'node:fs'
 import path from 'node:path'
 import { readIfExists, writeFileAtomic, removeIfExists } from './fsutil.ts'
 import { md5Prefix } from './hash.ts'
-import { identityFromGit, nameFor } from './identity.ts'
+import { identityFromGit, nameFor, worktreeNameFor } from './identity.ts'
 import { clusterOfContext, currentContext } from './kubeconfig.ts'
 import { k3dNameProblem } from './names.ts'
 import type { Paths } from './paths.ts'
@@ -15,7 +15,7 @@ import { isWorkTreeTop, workTreeTop } from './worktree.ts'
 export type Selection =
   | { kind: 'KUBECONFIG'; file: string }
   | { kind: 'worktree'; worktree: string; file: string; namespace?: string }
-  | { kind: 'identity'; worktree: string; shared: boolean }
+  | { kind: 'identity'; worktree: string; shared: boolean; perWorktree?: boolean }
   | { kind: 'pointer'; file: string }
 
 export interface Current {
@@ -127,6 +127,10 @@ async function identityCluster(p: Paths, worktree: string, git: GitConfigReader)
   if (!facts) return null
   const identity = identityFromGit({ topLevel: worktree, ...facts })
   const exists = (name: string) => access(path.join(p.metaDir, `${name}.json`)).then(() => true, () => false)
+  // This work tree's own cluster (`--worktree`) first: its name holds this work tree's hash, so it
+  // is found whatever the isolation setting, and an agent there never lands on a sibling's.
+  const own = worktreeNameFor(identity)
+  if (await exists(own)) return { name: own, source: { kind: 'identity', worktree, shared: false, perWorktree: true } }
   for (const shared of [false, true]) {
     const name = nameFor(identity, shared)
     if (await exists(name)) return { name, source: { kind: 'identity', worktree, shared } }

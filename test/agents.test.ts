@@ -9,9 +9,11 @@ import { sandboxFor, REPO_ROOT } from './helpers/sandbox.ts'
 import type { Sandbox, RunResult } from './helpers/sandbox.ts'
 import { makeRepo } from './helpers/git.ts'
 import { md5Prefix } from '../lib/hash.ts'
+import { worktreeClusterName } from '../lib/names.ts'
 import { kubectlText, fill } from './fixtures/real/recorded.ts'
 
 const MANAGER = path.join(REPO_ROOT, 'scripts', 'cluster-manager.ts')
+const DEV_UP = path.join(REPO_ROOT, 'scripts', 'dev-up-multi.ts')
 const lines = (text: string) => text.replace(/\n$/, '').split('\n')
 const errorLine = (r: RunResult) => r.stderr.split('\n').find((l) => l.startsWith('✗')) ?? ''
 function ok(r: RunResult): RunResult {
@@ -279,4 +281,60 @@ test('mcp-setup keeps what is not its own, refuses a tracked file without --forc
   exits(await manager(sb, repo, ['mcp-setup', '--client', 'zed']), 2, /unknown MCP client "zed" \(known: claude, cursor, vscode\)/)
   await fs.writeJson(path.join(repo, 'multi-cluster.config.json'), { mcp: { server: 'k8s-mcp' } })
   exits(await manager(sb, repo, ['mcp-setup']), 2, /mcp\.server: unknown MCP server "k8s-mcp" \(known: mcp-server-kubernetes, kubernetes-mcp-server/)
+})
+
+// ---------------------------------------------------------------- one cluster per work tree
+
+test('--worktree: two work trees of one identity get two clusters and distinct ports; current, mcp-setup and the stable kubeconfig follow each one; cleanup finds the cluster of a removed work tree', async (t) => {
+  const sb = await sandboxFor(t)
+  const repo = await makeRepo(sb)
+  const git = async (cwd: string, ...args: string[]) => ok(await sb.run('git', args, { cwd }))
+  await git(repo, 'commit', '-q', '--allow-empty', '-m', 'start')
+  const second = path.join(sb.root, 'second')
+  await git(repo, 'worktree', 'add', '-q', second)
+  const trees = [await fs.realpath(repo), await fs.realpath(second)]
+
+  // The identity's own name and parts: --worktree appends the work tree's hash (names.test.ts tests the shortening).
+  const planned = JSON.parse(ok(await sb.run(DEV_UP, ['--dry-run', '--json'], { cwd: repo })).stdout)
+  const personal = planned.name as string
+  const parts = { repository: planned.repository, emailHash: planned.email_hash, user: personal.slice(planned.repository.length + 1, -(planned.email_hash.length + 1)) }
+  const first = JSON.parse(ok(await sb.run(DEV_UP, ['--worktree', '--json'], { cwd: repo })).stdout)
+  const other = JSON.parse(ok(await sb.run(DEV_UP, ['--json'], { cwd: second, env: { CLUSTER_ISOLATION: 'worktree' } })).stdout)
+  const made = [first, other]
+  made.forEach((r, i) => {
+    assert.equal(r.name, worktreeClusterName(parts, trees[i]!))
+    assert.ok(r.name.endsWith(`-${planned.email_hash}-${md5Prefix(trees[i]!, 4)}`) && r.name.length <= 32, r.name)
+    assert.equal(r.worktree, trees[i])
+  })
+  assert.notEqual(first.lb_port, other.lb_port)
+  assert.notEqual(first.api_port, other.api_port)
+  for (const [i, r] of made.entries()) {
+    const meta = await fs.readJson(path.join(sb.home, '.config', 'threads-agent', 'clusters', `${r.name}.json`))
+    assert.equal(meta.worktree, trees[i])
+  }
+  // Without the setting the name is the identity's, as before.
+  assert.equal(JSON.parse(ok(await sb.run(DEV_UP, ['--dry-run', '--json', '--no-worktree'], { cwd: second, env: { CLUSTER_ISOLATION: 'worktree' } })).stdout).name, personal)
+  exits(await sb.run(DEV_UP, [], { cwd: repo, env: { CLUSTER_ISOLATION: 'tree' } }), 2, /CLUSTER_ISOLATION: expected "identity" or "worktree", got "tree"/)
+
+  for (const [i, dir] of [repo, second].entries()) {
+    const name = made[i].name as string
+    assert.equal(ok(await manager(sb, dir, ['current', '--name'])).stdout, `${name}\n`)
+    ok(await manager(sb, dir, ['mcp-setup']))
+    const stable = await worktreeKubeconfig(sb, dir)
+    const entry = (await fs.readJson(path.join(dir, '.mcp.json'))).mcpServers.kubernetes
+    assert.equal(entry.env.KUBECONFIG_PATH, `\${HOME}/.kube/threads-agent/${path.basename(stable)}`)
+    assert.equal(await contextOf(stable), `k3d-${name}`)
+    assert.equal(await mode(stable), 0o600)
+    assert.match(ok(await manager(sb, dir, ['info', name])).stdout, new RegExp(`^  Work tree: ${trees[i]}$`, 'm'))
+  }
+  assert.equal(JSON.parse(ok(await manager(sb, repo, ['info', other.name, '--json'])).stdout).worktree, trees[1])
+
+  // The second work tree goes: cleanup names its cluster and keeps it; --yes deletes it.
+  await git(repo, 'worktree', 'remove', '--force', second)
+  const listed = ok(await manager(sb, repo, ['cleanup']))
+  assert.match(listed.stderr, new RegExp(`cluster '${other.name}' belongs to work tree ${trees[1]}, which is gone; delete it with: .*cleanup --yes`))
+  assert.ok(ok(await sb.run('k3d', ['cluster', 'list', other.name])).stdout.includes(other.name))
+  ok(await manager(sb, repo, ['cleanup', '--yes']))
+  assert.equal((await sb.run('k3d', ['cluster', 'list', other.name])).code, 1)
+  assert.ok(ok(await sb.run('k3d', ['cluster', 'list', first.name])).stdout.includes(first.name), 'the live work tree keeps its cluster')
 })

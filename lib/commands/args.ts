@@ -27,7 +27,8 @@ export type Operation =
   | { kind: 'switch'; name: string | null; shell: boolean; syntax: ShellSyntax; verbose: boolean; namespace: string | null }
   | { kind: 'delete'; names: string[]; yes: boolean }
   | { kind: 'resources'; name: string | null } // null: the current cluster
-  | { kind: 'cleanup' }
+  // yes: also delete the clusters of work trees that are gone (`--worktree` clusters).
+  | { kind: 'cleanup'; yes: boolean }
   | { kind: 'start'; names: string[] }
   | { kind: 'stop'; names: string[] }
   | { kind: 'exec'; name: string; command: string[]; namespace: string | null }
@@ -110,7 +111,7 @@ export const FLAGS: Record<OperationKind, readonly Flag[]> = {
   switch: ['shell', 'verbose', 'namespace'],
   delete: ['yes'],
   resources: [],
-  cleanup: [],
+  cleanup: ['yes'],
   start: [],
   stop: [],
   exec: ['namespace'],
@@ -270,6 +271,8 @@ function build(kind: OperationKind, word: string, args: string[], p: Parsed, hin
       if (json && flags.has('name')) throw usage('current takes --json or --name, not both')
       return { kind, json, nameOnly: flags.has('name') }
     case 'cleanup':
+      noArgs()
+      return { kind, yes: flags.has('yes') }
     case 'doctor':
       noArgs()
       return { kind }

@@ -22,7 +22,7 @@ export function selectionText(s: Selection): string {
     case 'worktree':
       return `switch in this work tree (${s.worktree})${s.namespace ? `, namespace '${s.namespace}'` : ''}`
     case 'identity':
-      return `your ${s.shared ? 'shared' : 'personal'} cluster for this repository (${s.worktree})`
+      return s.perWorktree ? `your cluster for this work tree (${s.worktree})` : `your ${s.shared ? 'shared' : 'personal'} cluster for this repository (${s.worktree})`
     case 'pointer':
       return `last switch (${s.file})`
   }

@@ -49,7 +49,13 @@ const TOPICS: Record<OperationKind, Topic> = {
     options: ['-y, --yes     delete without asking'],
   },
   resources: { usage: ['resources [NAME]'], about: 'Show nodes, namespaces, deployments and services of NAME (default: the current cluster).' },
-  cleanup: { usage: ['cleanup'], about: 'Remove files of clusters k3d no longer has, stale port reservations and choices of removed work trees.' },
+  cleanup: {
+    usage: ['cleanup [--yes]'],
+    about:
+      'Remove files of clusters k3d no longer has, stale port reservations and choices of removed work trees.\n' +
+      'Clusters made for a work tree (--worktree) that no longer exists are listed; --yes deletes them.',
+    options: ['-y, --yes  delete the clusters of work trees that are gone'],
+  },
   start: { usage: ['start NAME...'], about: 'Start stopped clusters (a port taken meanwhile is named with what holds it).' },
   stop: { usage: ['stop NAME...'], about: 'Stop clusters; they keep their ports.' },
   exec: {
