@@ -338,3 +338,32 @@ test('--worktree: two work trees of one identity get two clusters and distinct p
   assert.equal((await sb.run('k3d', ['cluster', 'list', other.name])).code, 1)
   assert.ok(ok(await sb.run('k3d', ['cluster', 'list', first.name])).stdout.includes(first.name), 'the live work tree keeps its cluster')
 })
+
+test('dev-start share --namespace: each agent on the shared cluster gets its own namespace, credentials and MCP kubeconfig', async (t) => {
+  const sb = await sandboxFor(t)
+  const repo = await makeRepo(sb)
+  ok(await sb.run('git', ['commit', '-q', '--allow-empty', '-m', 'start'], { cwd: repo }))
+  const second = path.join(sb.root, 'second')
+  ok(await sb.run('git', ['worktree', 'add', '-q', second], { cwd: repo }))
+  exits(await manager(sb, repo, ['dev-start', 'share', '--namespace', 'Agent 1']), 2, /invalid namespace "Agent 1"/)
+  assert.equal(sb.calls('k3d').length, 0, 'bad input stops before any work')
+
+  for (const [dir, ns] of [[repo, 'agent-1'], [second, 'agent-2']] as const) {
+    const r = ok(await manager(sb, dir, ['dev-start', 'share', '--namespace', ns]))
+    const creds = credsOf(sb, 'threads-agent', ns)
+    assert.match(r.stdout, new RegExp(`^  Namespace: ${ns} \\(edit only there, until \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ\\)$`, 'm'))
+    assert.ok(lines(r.stdout).includes(`  export KUBECONFIG="${creds}"`), r.stdout)
+    assert.match(ok(await manager(sb, dir, ['current'])).stdout, new RegExp(`namespace '${ns}'`))
+    const stable = await worktreeKubeconfig(sb, dir)
+    const doc = YAML.parse(await fs.readFile(stable, 'utf8'))
+    assert.equal(doc.users[0].name, `system:serviceaccount:${ns}:threads-agent-edit`)
+    const entry = (await fs.readJson(path.join(dir, '.mcp.json'))).mcpServers.kubernetes
+    assert.equal(entry.env.KUBECONFIG_PATH, `\${HOME}/.kube/threads-agent/${path.basename(stable)}`)
+  }
+  // What the MCP server of the first work tree holds reaches agent-1 and not agent-2.
+  const kubeconfig = await worktreeKubeconfig(sb, repo)
+  ok(await sb.run('kubectl', ['create', 'configmap', 'mine', '--from-literal=a=b'], { cwd: repo, env: { KUBECONFIG: kubeconfig } }))
+  const denied = await sb.run('kubectl', ['get', 'configmaps', '-n', 'agent-2'], { cwd: repo, env: { KUBECONFIG: kubeconfig } })
+  assert.equal(denied.code, 1)
+  assert.match(denied.stderr, /User "system:serviceaccount:agent-1:threads-agent-edit" cannot list resource "configmaps" in API group "" in the namespace "agent-2"/)
+})

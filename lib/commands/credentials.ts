@@ -29,8 +29,7 @@ export interface CredentialsResult {
  * idempotent `kubectl apply`; then `kubectl create token`; then the file, 0600, written atomically.
  * Run again, it hands out a fresh token (the old one stays valid until it expires).
  */
-export async function run(ctx: Context, op: OperationOf<'credentials'>): Promise<void> {
-  const name = op.name ?? (await requireCurrent(ctx, `or name the cluster: ${howTo(ctx.env, 'credentials', 'NAME', '--namespace', op.namespace)}`))
+export async function makeCredentials(ctx: Context, name: string, op: Pick<OperationOf<'credentials'>, 'namespace' | 'access' | 'duration'>): Promise<CredentialsResult> {
   requireWritableDirs(ctx.paths.kubeDir)
   const { cluster } = await requireK3dCluster(ctx, name)
   if (!cluster.running) throw new OperationError(`cluster '${name}' is stopped`, `start it with: ${howTo(ctx.env, 'start', name)}`)
@@ -45,6 +44,13 @@ export async function run(ctx: Context, op: OperationOf<'credentials'>): Promise
   await writeFileAtomic(file, scopedKubeconfig(adminText, name, op.namespace, op.access, token))
   const expires = tokenExpiry(token)
   const result: CredentialsResult = { cluster: name, namespace: op.namespace, service_account: sa, role: op.access, kubeconfig: file, expires_at: expires ? expires.toISOString().replace(/\.\d{3}Z$/, 'Z') : null }
+  return result
+}
+
+export async function run(ctx: Context, op: OperationOf<'credentials'>): Promise<void> {
+  const name = op.name ?? (await requireCurrent(ctx, `or name the cluster: ${howTo(ctx.env, 'credentials', 'NAME', '--namespace', op.namespace)}`))
+  const result = await makeCredentials(ctx, name, op)
+  const { sa, file } = { sa: result.service_account, file: result.kubeconfig }
   if (op.json) return ctx.out.json(result)
   const out = ctx.out
   out.success(`Credentials for namespace '${op.namespace}' of '${name}' (${op.access === 'view' ? 'read-only: view' : 'edit'}${result.expires_at ? `, until ${result.expires_at}` : ''})`)
