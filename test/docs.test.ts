@@ -117,8 +117,13 @@ async function runDoc(file: string, t: TestContext): Promise<number> {
           cwd = dir
           continue
         }
-        if (cmd === 'git' && args[0] === 'config') {
-          assert.equal((await sb.run('git', args, { cwd })).code, 0)
+        if (cmd === 'git' && (args[0] === 'config' || args[0] === 'worktree')) {
+          // A work tree needs a commit to start from; the scratch repositories have none.
+          if (args[0] === 'worktree' && (await sb.run('git', ['rev-parse', '-q', '--verify', 'HEAD'], { cwd })).code !== 0) {
+            assert.equal((await sb.run('git', ['commit', '-q', '--allow-empty', '-m', 'start'], { cwd })).code, 0)
+          }
+          const r = await sb.run('git', args, { cwd })
+          assert.equal(r.code, 0, `${file}:${block.line}: \`${part}\` failed:\n${r.stderr}`)
           continue
         }
         let r: RunResult
