@@ -18,6 +18,8 @@ export interface ClusterView {
   api_port: number | null
   kubeconfig: string | null
   created_at: string | null
+  /** A per-work-tree cluster's work tree (`--worktree`); absent for the others. */
+  worktree?: string
 }
 
 /** Joins what k3d knows and what our metadata says, one row per name, sorted by name. */
@@ -41,6 +43,7 @@ export function clusterViews(k3d: readonly K3dCluster[], metas: readonly Cluster
       api_port: k?.apiPort ?? m?.api_port ?? null,
       kubeconfig: m?.kubeconfig || null,
       created_at: m?.created_at || null,
+      ...(typeof m?.worktree === 'string' ? { worktree: m.worktree } : {}),
     }))
 }
 

@@ -3,6 +3,10 @@ import { readIfExists } from './fsutil.ts'
 import { UsageError } from './errors.ts'
 import type { PortRange } from './ports.ts'
 import { DEFAULT_API_RANGE, DEFAULT_LB_RANGE, checkRange, parseRange } from './ports.ts'
+import type { Isolation } from './isolation.ts'
+import { parseIsolation } from './isolation.ts'
+import type { McpSetting } from './mcp.ts'
+import { DEFAULT_MCP, parseMcpSetting } from './mcp.ts'
 
 export const CONFIG_FILE = 'multi-cluster.config.json'
 
@@ -15,7 +19,10 @@ export interface ProjectConfig {
   lbPortRange: PortRange
   apiPortRange: PortRange
   deploy: string | null // shell command dev-start-multi runs with KUBECONFIG set
-  mcpServer: { command: string; args: string[] }
+  /** The MCP server mcp-setup configures ("mcp", or the older custom "mcpServer"). */
+  mcp: McpSetting
+  /** Personal clusters per git identity, or per work tree ("isolation"; CLUSTER_ISOLATION and --worktree win). */
+  isolation: Isolation | undefined
 }
 
 export const DEFAULT_CONFIG: ProjectConfig = {
@@ -34,10 +41,11 @@ export const DEFAULT_CONFIG: ProjectConfig = {
   lbPortRange: DEFAULT_LB_RANGE,
   apiPortRange: DEFAULT_API_RANGE,
   deploy: null,
-  mcpServer: { command: 'npx', args: ['-y', 'mcp-server-kubernetes'] },
+  mcp: DEFAULT_MCP,
+  isolation: undefined,
 }
 
-const KEYS = ['images', 'servers', 'agents', 'k3sArgs', 'lbPortRange', 'apiPortRange', 'deploy', 'mcpServer', '$schema', 'description']
+const KEYS = ['images', 'servers', 'agents', 'k3sArgs', 'lbPortRange', 'apiPortRange', 'deploy', 'mcp', 'mcpServer', 'isolation', '$schema', 'description']
 
 type Problem = string
 
@@ -74,6 +82,16 @@ function range(v: unknown, key: string, problems: Problem[]): PortRange | undefi
   return undefined
 }
 
+function isolation(v: unknown, problems: Problem[]): Isolation | undefined {
+  if (v === undefined) return undefined
+  try {
+    return parseIsolation(v, 'isolation')
+  } catch (err) {
+    problems.push((err as Error).message)
+    return undefined
+  }
+}
+
 /** Validates a parsed config file; every problem is reported, one line each, with its key. */
 export function parseConfig(data: unknown, source: string): ProjectConfig {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new UsageError(`${source}: expected a JSON object`)
@@ -91,14 +109,8 @@ export function parseConfig(data: unknown, source: string): ProjectConfig {
     if (o.deploy === null || (typeof o.deploy === 'string' && o.deploy.trim() !== '')) deploy = o.deploy as string | null
     else problems.push('deploy: expected a shell command (non-empty string) or null')
   }
-  let mcpServer: ProjectConfig['mcpServer'] | undefined
-  if (o.mcpServer !== undefined) {
-    const m = o.mcpServer as Record<string, unknown> | null
-    const args = m && typeof m === 'object' ? stringList(m.args ?? [], 'mcpServer.args', problems) : undefined
-    if (!m || typeof m !== 'object' || typeof m.command !== 'string' || m.command.trim() === '') {
-      problems.push('mcpServer: expected {"command": "...", "args": [...]}')
-    } else if (args) mcpServer = { command: m.command, args }
-  }
+  const mcp = parseMcpSetting(o, problems)
+  const isolated = isolation(o.isolation, problems)
   if (problems.length > 0) {
     throw new UsageError(`${source}: ${problems.join('; ')}`)
   }
@@ -110,7 +122,8 @@ export function parseConfig(data: unknown, source: string): ProjectConfig {
     lbPortRange: lbPortRange ?? DEFAULT_CONFIG.lbPortRange,
     apiPortRange: apiPortRange ?? DEFAULT_CONFIG.apiPortRange,
     deploy: deploy === undefined ? DEFAULT_CONFIG.deploy : deploy,
-    mcpServer: mcpServer ?? DEFAULT_CONFIG.mcpServer,
+    mcp: mcp ?? DEFAULT_CONFIG.mcp,
+    isolation: isolated,
   }
 }
 

@@ -38,6 +38,13 @@ test('bad files are usage errors naming each key', async () => {
     [{ images: [1] }, /images: expected an array of non-empty strings/],
     [{ deploy: 3 }, /deploy: expected a shell command/],
     [{ mcpServer: { args: [] } }, /mcpServer: expected/],
+    [{ mcp: { server: 'kubectl-ai' } }, /mcp.server: unknown MCP server "kubectl-ai" \(known: mcp-server-kubernetes, kubernetes-mcp-server; or give "command" and "args" for another one\)/],
+    [{ mcp: { server: 'mcp-server-kubernetes', version: '4.1' } }, /mcp.version: expected a major version/],
+    [{ mcp: { server: 'mcp-server-kubernetes', version: 4 } }, /mcp.version: expected a major version/],
+    [{ mcp: { server: 'kubernetes-mcp-server', command: 'x' } }, /mcp.command: unknown key next to "server"/],
+    [{ mcp: 'npx' }, /mcp: expected/],
+    [{ mcp: { command: 'npx' }, mcpServer: { command: 'npx' } }, /mcp, mcpServer: give one of them/],
+    [{ isolation: 'per-agent' }, /isolation: expected "identity" or "worktree", got "per-agent"/],
     [[], /expected a JSON object/],
   ]
   for (const [data, re] of cases) assert.throws(() => parseConfig(data, 'f.json'), (e: unknown) => e instanceof UsageError && re.test(e.message), JSON.stringify(data))
@@ -49,10 +56,15 @@ test('bad files are usage errors naming each key', async () => {
   await assert.rejects(loadConfig(await tmp(), { LB_PORT_RANGE: 'x' }), UsageError)
 })
 
-test('mcpServer and null deploy are accepted', () => {
+test('mcpServer (the custom form), mcp with a known server, isolation and null deploy are accepted', () => {
   const c = parseConfig({ mcpServer: { command: 'node', args: ['server.js'] }, deploy: null }, 'f.json')
-  assert.deepEqual(c.mcpServer, { command: 'node', args: ['server.js'] })
+  assert.deepEqual(c.mcp, { command: 'node', args: ['server.js'] })
   assert.equal(c.deploy, null)
+  assert.equal(c.isolation, undefined)
+  assert.deepEqual(parseConfig({ mcp: { command: 'node' } }, 'f.json').mcp, { command: 'node', args: [] })
+  assert.deepEqual(parseConfig({ mcp: { server: 'kubernetes-mcp-server' } }, 'f.json').mcp, { server: 'kubernetes-mcp-server', version: '0' })
+  assert.deepEqual(parseConfig({ mcp: { server: 'mcp-server-kubernetes', version: '3' }, isolation: 'worktree' }, 'f.json'), { ...DEFAULT_CONFIG, mcp: { server: 'mcp-server-kubernetes', version: '3' }, isolation: 'worktree' })
+  assert.deepEqual(DEFAULT_CONFIG.mcp, { server: 'mcp-server-kubernetes', version: '4' })
 })
 
 test('colour: only on a TTY, NO_COLOR turns it off, FORCE_COLOR on (but not "0")', async () => {

@@ -182,8 +182,13 @@ async function runBlocks(file: string, blocks: readonly Block[], run: DocRun, co
           }
           run.cwd = dir
           continue
-        } else if (cmd === 'git' && args[0] === 'config') {
-          assert.equal((await sb.run('git', args, { cwd: run.cwd })).code, 0)
+        } else if (cmd === 'git' && (args[0] === 'config' || args[0] === 'worktree')) {
+          // A work tree needs a commit to start from; the scratch repositories have none.
+          if (args[0] === 'worktree' && (await sb.run('git', ['rev-parse', '-q', '--verify', 'HEAD'], { cwd: run.cwd })).code !== 0) {
+            assert.equal((await sb.run('git', ['commit', '-q', '--allow-empty', '-m', 'start'], { cwd: run.cwd })).code, 0)
+          }
+          const g = await sb.run('git', args, { cwd: run.cwd })
+          assert.equal(g.code, 0, `${file}:${block.line}: \`${part}\` failed:\n${g.stderr}`)
           continue
         } else if (cmd === 'just') {
           // The doc's own --justfile/--working-directory (Scenario 2) become this checkout and cwd.
@@ -215,7 +220,7 @@ async function runBlocks(file: string, blocks: readonly Block[], run: DocRun, co
  * part, commands run in order, as a reader would type them.
  */
 const DOCS: ReadonlyArray<{ file: string; setup: string | null; parts: readonly string[] }> = [
-  { file: 'docs/multi-cluster.md', setup: 'Quick Start', parts: ['Advanced Usage', 'Environment Variables'] },
+  { file: 'docs/multi-cluster.md', setup: 'Quick Start', parts: ['Advanced Usage', 'Working with Multiple Clusters', 'Environment Variables'] },
   { file: 'README.md', setup: null, parts: [] },
 ]
 
@@ -233,7 +238,7 @@ function splitParts(blocks: readonly Block[], parts: readonly string[]): Block[]
 }
 
 for (const { file, setup, parts } of DOCS) {
-  test(`every command of ${file} runs and prints what the doc shows`, { concurrency: 3 }, async (t) => {
+  test(`every command of ${file} runs and prints what the doc shows`, { concurrency: 4 }, async (t) => {
     const blocks = fencedBlocks(await fs.readFile(path.join(REPO_ROOT, file), 'utf8'))
     const notRun = new Set<RegExp>()
     const chapters = splitParts(blocks, parts)

@@ -14,14 +14,19 @@ export interface BootstrapOptions {
   /** Another live run creating the same cluster is waited for (up to waitTimeout seconds). */
   wait: boolean
   waitTimeout: number
+  /** --worktree / --no-worktree (undefined: CLUSTER_ISOLATION, then the config file decide; lib/isolation.ts). */
+  worktree: boolean | undefined
 }
 
-export const BOOTSTRAP_USAGE = `Usage: dev-up-multi.ts [--share|-s] [--force|-f] [--tag|-t TAG] [--name NAME] [--wait] [--wait-timeout SECONDS] [--dry-run] [--json] [share]
+export const BOOTSTRAP_USAGE = `Usage: dev-up-multi.ts [--share|-s] [--force|-f] [--tag|-t TAG] [--name NAME] [--worktree] [--wait] [--wait-timeout SECONDS] [--dry-run] [--json] [share]
   --share, -s    shared cluster for this repository (name: REPO, no user part); the word "share" too
   --force, -f    delete and recreate the cluster if it exists
   --tag, -t TAG  tag of the images to preload (default: $TAG or "local"); on an existing cluster,
                  imports that tag's local images into it
   --name NAME    use NAME instead of the generated cluster name
+  --worktree     a personal cluster for this work tree (REPO-USER-HASH-WWWW), not one per identity;
+                 --no-worktree the opposite (default: $CLUSTER_ISOLATION, then "isolation" in
+                 multi-cluster.config.json, else per identity)
   --wait         if another run is creating this same cluster, wait for it, then reuse it
                  (without --wait that is an error, exit 1)
   --wait-timeout SECONDS
@@ -29,7 +34,7 @@ export const BOOTSTRAP_USAGE = `Usage: dev-up-multi.ts [--share|-s] [--force|-f]
   --dry-run      change nothing; print what would be done
   --json         print the result as JSON on stdout (logs go to stderr)
   --version      show the version, Node and how this script runs
-Environment: TAG, FORCE_RECREATE=true, SHARE_CLUSTER=true, LB_PORT_RANGE, API_PORT_RANGE, READY_TIMEOUT (seconds)`
+Environment: TAG, FORCE_RECREATE=true, SHARE_CLUSTER=true, CLUSTER_ISOLATION=worktree|identity, LB_PORT_RANGE, API_PORT_RANGE, READY_TIMEOUT (seconds)`
 
 /** Docker's rule for a tag. */
 const TAG_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/
@@ -47,7 +52,7 @@ function seconds(text: string | undefined, flag: string): number {
 export function parseBootstrapArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}): BootstrapOptions | 'help' {
   const unknown: string[] = []
   const a = minimist([...argv], {
-    boolean: ['share', 'force', 'dry-run', 'json', 'help', 'wait'],
+    boolean: ['share', 'force', 'dry-run', 'json', 'help', 'wait', 'worktree'],
     string: ['tag', 'name', 'wait-timeout'],
     alias: { s: 'share', f: 'force', t: 'tag', h: 'help' },
     unknown: (arg) => {
@@ -65,6 +70,8 @@ export function parseBootstrapArgs(argv: readonly string[], env: NodeJS.ProcessE
   const tag = tagFlag ?? env.TAG ?? 'local'
   if (!TAG_RE.test(tag)) throw new UsageError(`invalid image tag ${JSON.stringify(tag)}`, 'a tag is up to 128 of [A-Za-z0-9_.-], not starting with . or -')
   const name = last(a.name)
+  // minimist makes a declared boolean false when absent: only a given --[no-]worktree decides here.
+  const worktreeGiven = argv.some((w) => w === '--worktree' || w === '--no-worktree' || w.startsWith('--worktree='))
   return {
     share: a.share || words.includes('share') || env.SHARE_CLUSTER === 'true',
     force: a.force || env.FORCE_RECREATE === 'true',
@@ -75,5 +82,6 @@ export function parseBootstrapArgs(argv: readonly string[], env: NodeJS.ProcessE
     json: a.json,
     wait: a.wait,
     waitTimeout: seconds(last(a['wait-timeout']), '--wait-timeout'),
+    worktree: worktreeGiven ? Boolean(last(a.worktree as unknown)) : undefined,
   }
 }

@@ -24,6 +24,8 @@ export interface Flow {
   readonly identity: Identity
   readonly config: ProjectConfig
   readonly paths: Paths
+  /** The work tree of a per-work-tree cluster (`--worktree`), recorded in its metadata; else null. */
+  readonly worktree: string | null
   readonly out: Output
   readonly signal: AbortSignal
   /** k3d whose programs die with the signal, and one for undos, which must finish after it. */
@@ -185,7 +187,7 @@ const images: Step<Flow> = {
 
 function metaOf(f: Flow, extra: Partial<ClusterMeta> = {}): ClusterMeta {
   const { repository, developer, email } = f.identity
-  return { name: f.name, repository, developer, email, lb_port: f.ports.lb, api_port: f.ports.api, kubeconfig: f.kubeconfig, created_at: f.createdAt, k3d_version: f.k3dVersion, shared: f.opts.share, ...extra }
+  return { name: f.name, repository, developer, email, lb_port: f.ports.lb, api_port: f.ports.api, kubeconfig: f.kubeconfig, created_at: f.createdAt, k3d_version: f.k3dVersion, shared: f.opts.share, ...(f.worktree ? { worktree: f.worktree } : {}), ...extra }
 }
 
 /** Metadata last. A `cluster-manager delete` that ran meanwhile takes it away again. */

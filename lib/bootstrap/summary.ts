@@ -19,6 +19,8 @@ export interface BootstrapResult {
   metadata_file: string
   action: Action
   k3d_args: string[]
+  /** Only for a per-work-tree cluster (`--worktree`): the work tree's top-level path. */
+  worktree?: string
 }
 
 /** "Name <email>", with terminal control characters from git config shown escaped. */
@@ -34,6 +36,7 @@ export function printDetails(out: Output, r: BootstrapResult, headline: string):
   out.line(`  Developer: ${developerLine(r)}`)
   out.line(`  Cluster: ${r.name}`)
   out.line(`  Type: ${r.shared ? 'Shared' : 'Personal'}`)
+  if (r.worktree) out.line(`  Work tree: ${r.worktree}`)
   out.line()
   out.line('🔗 Access Points:')
   out.line(`  LoadBalancer: ${r.lb_port ? `http://localhost:${r.lb_port}` : '(none)'}`)
@@ -55,6 +58,7 @@ export function printPlan(out: Output, r: BootstrapResult): void {
   out.line(`  Repository: ${r.repository}`)
   out.line(`  Developer: ${developerLine(r)}`)
   out.line(`  Type: ${r.shared ? 'Shared' : 'Personal'}`)
+  if (r.worktree) out.line(`  Work tree: ${r.worktree}`)
   out.line(`  LoadBalancer: http://localhost:${r.lb_port}`)
   out.line(`  API Server: https://localhost:${r.api_port}`)
   out.line(`  Kubeconfig: ${r.kubeconfig}`)
