@@ -97,13 +97,19 @@ cluster-exec *ARGS:
 cluster-shell *ARGS:
     @{{manager}} shell "$@"
 
+# A kubeconfig for one namespace only, for an agent: just cluster-credentials NAME --namespace NS [--read-only]
+[no-cd]
+[no-exit-message]
+cluster-credentials *ARGS:
+    @{{manager}} credentials "$@"
+
 # Remove metadata, kubeconfigs and reservations of clusters k3d no longer has
 [no-cd]
 [no-exit-message]
 cluster-cleanup *ARGS:
     @{{manager}} cleanup "$@"
 
-# Point the MCP Kubernetes server of this repository's .mcp.json at the current cluster
+# Point this work tree's MCP Kubernetes server at its current cluster (--client, --read-only, --namespace NS)
 [no-cd]
 [no-exit-message]
 mcp-setup *ARGS:

@@ -22,6 +22,8 @@ export interface ClusterView {
   registry: string | null
   kubeconfig: string | null
   created_at: string | null
+  /** A per-work-tree cluster's work tree (`--worktree`); absent for the others. */
+  worktree?: string
 }
 
 /** A text field of the metadata that this tool added later (files of older runs lack it). */
@@ -50,6 +52,7 @@ export function clusterViews(k3d: readonly K3dCluster[], metas: readonly Cluster
       registry: metaText(m, 'registry'),
       kubeconfig: m?.kubeconfig || null,
       created_at: m?.created_at || null,
+      ...(typeof m?.worktree === 'string' ? { worktree: m.worktree } : {}),
     }))
 }
 

@@ -3,6 +3,10 @@ import { readIfExists } from './fsutil.ts'
 import { UsageError } from './errors.ts'
 import type { PortRange } from './ports.ts'
 import { DEFAULT_API_RANGE, DEFAULT_LB_RANGE, LOOPBACK, checkRange, parseBindAddress, parseRange } from './ports.ts'
+import type { Isolation } from './isolation.ts'
+import { parseIsolation } from './isolation.ts'
+import type { McpSetting } from './mcp.ts'
+import { DEFAULT_MCP, parseMcpSetting } from './mcp.ts'
 import { parseRegistrySetting } from './imageregistry.ts'
 import type { RegistrySettings } from './imageregistry.ts'
 import { k3dOverrideProblems } from './k3dconfig.ts'
@@ -19,7 +23,10 @@ export interface ProjectConfig {
   lbPortRange: PortRange
   apiPortRange: PortRange
   deploy: string | null // shell command dev-start-multi runs with KUBECONFIG set
-  mcpServer: { command: string; args: string[] }
+  /** The MCP server mcp-setup configures ("mcp", or the older custom "mcpServer"). */
+  mcp: McpSetting
+  /** Personal clusters per git identity, or per work tree ("isolation"; CLUSTER_ISOLATION and --worktree win). */
+  isolation: Isolation | undefined
   /** Host address the clusters' ports are published on: 127.0.0.1 (this machine) unless shared. */
   bindAddress: string
   /** The registry all clusters share, or null (images are then imported into each cluster). */
@@ -46,7 +53,8 @@ export const DEFAULT_CONFIG: ProjectConfig = {
   lbPortRange: DEFAULT_LB_RANGE,
   apiPortRange: DEFAULT_API_RANGE,
   deploy: null,
-  mcpServer: { command: 'npx', args: ['-y', 'mcp-server-kubernetes'] },
+  mcp: DEFAULT_MCP,
+  isolation: undefined,
   bindAddress: LOOPBACK,
   registry: null,
   memory: null,
@@ -54,7 +62,7 @@ export const DEFAULT_CONFIG: ProjectConfig = {
 }
 
 const KEYS = [
-  'images', 'servers', 'agents', 'k3sArgs', 'lbPortRange', 'apiPortRange', 'deploy', 'mcpServer',
+  'images', 'servers', 'agents', 'k3sArgs', 'lbPortRange', 'apiPortRange', 'deploy', 'mcp', 'mcpServer', 'isolation',
   'bind_address', 'registry', 'memory', 'k3d', '$schema', 'description',
 ]
 
@@ -91,6 +99,16 @@ function range(v: unknown, key: string, problems: Problem[]): PortRange | undefi
     problems.push((err as Error).message)
   }
   return undefined
+}
+
+function isolation(v: unknown, problems: Problem[]): Isolation | undefined {
+  if (v === undefined) return undefined
+  try {
+    return parseIsolation(v, 'isolation')
+  } catch (err) {
+    problems.push((err as Error).message)
+    return undefined
+  }
 }
 
 /** `"bind_address"`: an IPv4 address of this host. */
@@ -158,14 +176,8 @@ export function parseConfig(data: unknown, source: string): ProjectConfig {
     if (o.deploy === null || (typeof o.deploy === 'string' && o.deploy.trim() !== '')) deploy = o.deploy as string | null
     else problems.push('deploy: expected a shell command (non-empty string) or null')
   }
-  let mcpServer: ProjectConfig['mcpServer'] | undefined
-  if (o.mcpServer !== undefined) {
-    const m = o.mcpServer as Record<string, unknown> | null
-    const args = m && typeof m === 'object' ? stringList(m.args ?? [], 'mcpServer.args', problems) : undefined
-    if (!m || typeof m !== 'object' || typeof m.command !== 'string' || m.command.trim() === '') {
-      problems.push('mcpServer: expected {"command": "...", "args": [...]}')
-    } else if (args) mcpServer = { command: m.command, args }
-  }
+  const mcp = parseMcpSetting(o, problems)
+  const isolated = isolation(o.isolation, problems)
   const bind = bindAddress(o.bind_address, problems)
   const registry = parseRegistrySetting(o.registry, problems)
   const mem = memory(o.memory, problems)
@@ -181,7 +193,8 @@ export function parseConfig(data: unknown, source: string): ProjectConfig {
     lbPortRange: lbPortRange ?? DEFAULT_CONFIG.lbPortRange,
     apiPortRange: apiPortRange ?? DEFAULT_CONFIG.apiPortRange,
     deploy: deploy === undefined ? DEFAULT_CONFIG.deploy : deploy,
-    mcpServer: mcpServer ?? DEFAULT_CONFIG.mcpServer,
+    mcp: mcp ?? DEFAULT_CONFIG.mcp,
+    isolation: isolated,
     bindAddress: bind ?? DEFAULT_CONFIG.bindAddress,
     registry: registry ?? DEFAULT_CONFIG.registry,
     memory: mem ?? DEFAULT_CONFIG.memory,

@@ -1,19 +1,21 @@
 import { access, readdir } from 'node:fs/promises'
+import type { Dirent } from 'node:fs'
 import path from 'node:path'
 import { readIfExists, writeFileAtomic, removeIfExists } from './fsutil.ts'
 import { md5Prefix } from './hash.ts'
-import { identityFromGit, nameFor } from './identity.ts'
+import { identityFromGit, nameFor, worktreeNameFor } from './identity.ts'
 import { clusterOfContext, currentContext } from './kubeconfig.ts'
 import { k3dNameProblem } from './names.ts'
 import type { Paths } from './paths.ts'
+import { kubeconfigPath, credentialsPath } from './paths.ts'
 import type { Runner } from './proc.ts'
 import { isWorkTreeTop, workTreeTop } from './worktree.ts'
 
 /** Why a cluster is the current one (spec: Behaviour, current), in resolution order. */
 export type Selection =
   | { kind: 'KUBECONFIG'; file: string }
-  | { kind: 'worktree'; worktree: string; file: string }
-  | { kind: 'identity'; worktree: string; shared: boolean }
+  | { kind: 'worktree'; worktree: string; file: string; namespace?: string }
+  | { kind: 'identity'; worktree: string; shared: boolean; perWorktree?: boolean }
   | { kind: 'pointer'; file: string }
 
 export interface Current {
@@ -58,7 +60,12 @@ export interface WorktreeChoice {
   worktree: string
   current: string | null
   previous: string | null
+  /** `switch NAME --namespace NS`: the work tree uses NAME's credentials for NS (absent: the admin kubeconfig). */
+  namespace?: string | null
 }
+
+/** A namespace as Kubernetes allows it (names.ts validateNamespace says why one is not). */
+const validNamespace = (v: unknown): string | null => (typeof v === 'string' && /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(v) ? v : null)
 
 export function choiceFile(p: Paths, worktree: string): string {
   return path.join(p.worktreesDir, `${md5Prefix(worktree, 16)}.json`)
@@ -75,7 +82,9 @@ export function parseChoice(text: string): WorktreeChoice | null {
   if (typeof data !== 'object' || data === null) return null
   const o = data as Record<string, unknown>
   if (typeof o.worktree !== 'string' || !path.isAbsolute(o.worktree)) return null
-  return { worktree: o.worktree, current: validName(o.current), previous: validName(o.previous) }
+  const choice: WorktreeChoice = { worktree: o.worktree, current: validName(o.current), previous: validName(o.previous) }
+  const namespace = validNamespace(o.namespace)
+  return namespace && choice.current ? { ...choice, namespace } : choice
 }
 
 export async function readChoice(p: Paths, worktree: string): Promise<WorktreeChoice | null> {
@@ -118,6 +127,10 @@ async function identityCluster(p: Paths, worktree: string, git: GitConfigReader)
   if (!facts) return null
   const identity = identityFromGit({ topLevel: worktree, ...facts })
   const exists = (name: string) => access(path.join(p.metaDir, `${name}.json`)).then(() => true, () => false)
+  // This work tree's own cluster (`--worktree`) first: its name holds this work tree's hash, so it
+  // is found whatever the isolation setting, and an agent there never lands on a sibling's.
+  const own = worktreeNameFor(identity)
+  if (await exists(own)) return { name: own, source: { kind: 'identity', worktree, shared: false, perWorktree: true } }
   for (const shared of [false, true]) {
     const name = nameFor(identity, shared)
     if (await exists(name)) return { name, source: { kind: 'identity', worktree, shared } }
@@ -162,7 +175,10 @@ export async function resolveCurrent(p: Paths, env: NodeJS.ProcessEnv = process.
   const worktree = await workTreeTop(opts.cwd ?? process.cwd())
   if (worktree) {
     const choice = await readChoice(p, worktree)
-    if (choice?.current) return { name: choice.current, source: { kind: 'worktree', worktree, file: choiceFile(p, worktree) } }
+    if (choice?.current) {
+      const source: Selection = { kind: 'worktree', worktree, file: choiceFile(p, worktree), ...(choice.namespace ? { namespace: choice.namespace } : {}) }
+      return { name: choice.current, source }
+    }
     const mine = opts.git ? await identityCluster(p, worktree, opts.git) : null
     if (mine) return mine
   }
@@ -183,6 +199,8 @@ export interface Where {
   worktree?: string | null
   /** What was current there before, to become its previous (`switch -`); default: its recorded choice. */
   before?: string | null
+  /** The namespace whose credentials the work tree uses (`switch --namespace`); default none: the admin kubeconfig. */
+  namespace?: string | null
 }
 
 /**
@@ -195,9 +213,59 @@ export async function setCurrent(p: Paths, name: string, where: Where = {}): Pro
     const choice = await readChoice(p, worktree)
     const before = where.before === undefined ? (choice?.current ?? null) : where.before
     const previous = before && before !== name ? before : (choice?.previous ?? null)
-    await writeChoice(p, { worktree, current: name, previous: previous === name ? null : previous })
+    const next: WorktreeChoice = { worktree, current: name, previous: previous === name ? null : previous }
+    await writeChoice(p, where.namespace ? { ...next, namespace: where.namespace } : next)
   }
   await setPointer(p, name)
+}
+
+// ---------------------------------------------------------------- the kubeconfig of a work tree
+
+/**
+ * One work tree's own kubeconfig, `~/.kube/threads-agent/worktree-<md5 of its path>`: a copy of the
+ * kubeconfig of the cluster current there (or of its namespace credentials), rewritten by every
+ * `switch` in that work tree and by dev-start. An MCP server or agent that holds this one path
+ * follows the switches without a restart, and `.mcp.json` never changes for a switch. Its first
+ * line names the work tree (a YAML comment: kubectl and MCP servers skip it), so cleanup can drop
+ * the files of work trees that are gone.
+ */
+export function worktreeKubeconfigPath(p: Paths, worktree: string): string {
+  return path.join(p.kubeDir, `worktree-${md5Prefix(worktree, 16)}`)
+}
+
+const WORKTREE_MARK = '# threads-agent work tree: '
+
+/** Pure: the work tree a work tree kubeconfig says it belongs to (its first line), or null. */
+export function worktreeOfKubeconfig(text: string): string | null {
+  const first = text.split('\n', 1)[0]!
+  if (!first.startsWith(WORKTREE_MARK)) return null
+  const dir = first.slice(WORKTREE_MARK.length)
+  return path.isAbsolute(dir) ? dir : null
+}
+
+/** The file the work tree's kubeconfig copies: NAME's admin kubeconfig, or its credentials for NAMESPACE. */
+export function sourceKubeconfig(p: Paths, name: string, namespace: string | null = null): string {
+  return namespace ? credentialsPath(p, name, namespace) : kubeconfigPath(p, name)
+}
+
+/**
+ * Rewrites WORKTREE's kubeconfig with the text of SOURCE (a kubeconfig of ours), atomically and
+ * 0600: a watcher sees the old file or the new, never half of one. Returns its path.
+ */
+export async function writeWorktreeKubeconfig(p: Paths, worktree: string, source: string): Promise<string> {
+  const text = await readIfExists(source)
+  if (text === null) throw new Error(`${source} is missing`)
+  const file = worktreeKubeconfigPath(p, worktree)
+  const body = text.replace(/^---\s*\n/, '')
+  if ((await readIfExists(file)) !== `${WORKTREE_MARK}${worktree}\n${body}`) await writeFileAtomic(file, `${WORKTREE_MARK}${worktree}\n${body}`)
+  return file
+}
+
+async function worktreeKubeconfigs(p: Paths): Promise<Array<{ file: string; text: string }>> {
+  const entries: Dirent[] = await readdir(p.kubeDir, { withFileTypes: true }).catch(() => [])
+  const files = entries.filter((e) => e.isFile() && /^worktree-[0-9a-f]{16}$/.test(e.name)).map((e) => path.join(p.kubeDir, e.name))
+  const texts = await Promise.all(files.map((file) => readIfExists(file).catch(() => null)))
+  return files.flatMap((file, i) => (texts[i] === null || texts[i] === undefined ? [] : [{ file, text: texts[i] }]))
 }
 
 /** The cluster `switch -` returns to: this work tree's previous one, or the global previous outside any. */
@@ -206,8 +274,14 @@ export async function previousCluster(p: Paths, worktree: string | null = null):
   return readPointer(p.previousFile)
 }
 
-/** Forgets NAME everywhere it is current or previous (after `delete`, `cleanup`). */
+/**
+ * Forgets NAME everywhere it is current or previous (after `delete`, `cleanup`), and removes the
+ * work tree kubeconfigs that hold it: a key to a cluster that is gone opens nothing.
+ */
 export async function forgetCluster(p: Paths, name: string): Promise<void> {
+  for (const { file, text } of await worktreeKubeconfigs(p)) {
+    if (currentContext(text) === `k3d-${name}`) await removeIfExists(file)
+  }
   if ((await readPointer(p.currentFile)) === name) await removeIfExists(p.currentFile)
   if ((await readPointer(p.previousFile)) === name) await removeIfExists(p.previousFile)
   for (const { choice } of await allChoices(p)) {
@@ -216,12 +290,20 @@ export async function forgetCluster(p: Paths, name: string): Promise<void> {
   }
 }
 
-/** Removes the choices of work trees that are gone (and unreadable choice files); returns what each was. */
-export async function pruneChoices(p: Paths): Promise<Array<{ file: string; worktree: string | null }>> {
-  const removed: Array<{ file: string; worktree: string | null }> = []
+/**
+ * Removes the choices and the kubeconfigs of work trees that are gone (and unreadable choice
+ * files); returns what each was. A work tree kubeconfig that does not say its work tree is kept.
+ */
+export async function pruneChoices(p: Paths): Promise<Array<{ file: string; worktree: string | null; what: 'choice' | 'kubeconfig' }>> {
+  const removed: Array<{ file: string; worktree: string | null; what: 'choice' | 'kubeconfig' }> = []
   for (const { file, choice } of await allChoices(p)) {
     if (choice && (await isWorkTreeTop(choice.worktree))) continue
-    if (await removeIfExists(file)) removed.push({ file, worktree: choice?.worktree ?? null })
+    if (await removeIfExists(file)) removed.push({ file, worktree: choice?.worktree ?? null, what: 'choice' })
+  }
+  for (const { file, text } of await worktreeKubeconfigs(p)) {
+    const worktree = worktreeOfKubeconfig(text)
+    if (worktree === null || (await isWorkTreeTop(worktree))) continue
+    if (await removeIfExists(file)) removed.push({ file, worktree, what: 'kubeconfig' })
   }
   return removed
 }

@@ -1,6 +1,6 @@
 import path from 'node:path'
 import { md5Prefix } from './hash.ts'
-import { clusterName, repoSlug, userSlug } from './names.ts'
+import { clusterName, repoSlug, userSlug, worktreeClusterName } from './names.ts'
 import { OperationError } from './errors.ts'
 import type { Runner } from './proc.ts'
 import { run as realRun } from './proc.ts'
@@ -53,6 +53,11 @@ export function identityFromGit(facts: GitFacts): Identity {
 
 export function nameFor(identity: Identity, shared: boolean): string {
   return clusterName({ repository: identity.repository, user: identity.user, emailHash: identity.emailHash, shared })
+}
+
+/** The personal cluster of the work tree identity.topLevel (`--worktree`): REPO-USER-HASH-WWWW. */
+export function worktreeNameFor(identity: Identity): string {
+  return worktreeClusterName({ repository: identity.repository, user: identity.user, emailHash: identity.emailHash }, identity.topLevel)
 }
 
 /**

@@ -104,6 +104,7 @@ const RECIPES: Record<string, string> = {
   cleanup: 'cluster-cleanup',
   exec: 'cluster-exec',
   shell: 'cluster-shell',
+  credentials: 'cluster-credentials',
   'mcp-setup': 'mcp-setup',
   doctor: 'doctor',
   registry: 'registry',

@@ -52,6 +52,21 @@ export class Kubectl {
     await this.must(`apply configmap ${name}`, ['apply', '-f', '-'], configMapManifest(name, namespace, data))
   }
 
+  /** `kubectl apply -f -` of MANIFEST (JSON or YAML, a List too); WHAT names it in errors. */
+  async apply(what: string, manifest: string): Promise<void> {
+    await this.must(`apply ${what}`, ['apply', '-f', '-'], manifest)
+  }
+
+  /**
+   * A token of service account SA in NAMESPACE, valid SECONDS (`kubectl create token`; it prints the
+   * token alone, without a newline when stdout is not a terminal: create_token.go).
+   */
+  async createToken(namespace: string, sa: string, seconds: number): Promise<string> {
+    const token = (await this.must(`create token ${sa}`, ['create', 'token', sa, '--namespace', namespace, '--duration', `${seconds}s`])).trim()
+    if (!/^[\w-]+\.[\w-]+\.[\w-]+$/.test(token)) throw new OperationError(`kubectl create token ${sa} printed no token`)
+    return token
+  }
+
   /** Raw text of `kubectl get ...` for the resources view. */
   async get(args: string[]): Promise<string> {
     return this.must(`get ${args[0]}`, ['get', ...args])

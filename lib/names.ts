@@ -4,6 +4,10 @@ import { UsageError } from './errors.ts'
 /** k3d's DefaultClusterNameMaxLength. */
 export const K3D_NAME_MAX = 32
 const EMAIL_HASH_LENGTH = 6
+/** WWWW of a per-work-tree name: 4 hex of md5 of the work tree's real top-level path. */
+export const WORKTREE_HASH_LENGTH = 4
+/** What a shortened repository part keeps at least: 3 characters, `-`, 4 hex of md5(REPO). */
+const MIN_REPO_PART = 3 + 1 + 4
 /** k3d validates names as RFC 1123 host names (pkg/client/cluster.go). */
 const RFC1123 =
   /^(([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])\.)*([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9])$/
@@ -81,6 +85,44 @@ export function clusterName(p: NameParts): string {
   }
   const user = trimDashes(collapseDashes(p.user)) || 'unknown'
   const room = K3D_NAME_MAX - EMAIL_HASH_LENGTH - 1 - user.length - 1 // characters left for the repository
-  const repoPart = repo.length <= room ? repo : `${trimDashes(repo.slice(0, room - 5))}-${md5Prefix(p.repository, 4)}`
-  return `${repoPart}-${user}-${p.emailHash}`
+  return `${repoPartIn(repo, p.repository, room)}-${user}-${p.emailHash}`
+}
+
+/** Fits REPO into ROOM characters: as is, else its start plus 4 hex of md5 of the whole (two long repositories stay apart). */
+function repoPartIn(repo: string, fullRepository: string, room: number): string {
+  if (repo.length <= room) return repo
+  return `${trimDashes(repo.slice(0, room - 5)) || repo[0]}-${md5Prefix(fullRepository, 4)}`
+}
+
+/**
+ * A personal cluster of one work tree (`--worktree`): `REPO-USER-HASH-WWWW`, WWWW the first 4 hex
+ * of md5 of the work tree's real top-level path (WORKTREE), so two work trees of one identity get
+ * two clusters. At most 32 characters: the repository part is shortened first (its start plus 4 hex
+ * of its md5, as in clusterName), then the user part; neither the email hash nor WWWW is ever cut.
+ * Names without --worktree are clusterName's, untouched.
+ */
+export function worktreeClusterName(p: Omit<NameParts, 'shared'>, worktree: string): string {
+  const suffix = `-${p.emailHash}-${md5Prefix(worktree, WORKTREE_HASH_LENGTH)}`
+  const repo = trimDashes(collapseDashes(p.repository)) || 'repo'
+  let user = trimDashes(collapseDashes(p.user)) || 'unknown'
+  const roomFor = (u: string) => K3D_NAME_MAX - suffix.length - u.length - 1 // characters left for the repository
+  // The user part gives way only when the repository part could not keep MIN_REPO_PART.
+  if (repo.length > roomFor(user) && roomFor(user) < MIN_REPO_PART) {
+    user = trimDashes(user.slice(0, K3D_NAME_MAX - suffix.length - MIN_REPO_PART - 1)) || 'u'
+  }
+  return `${repoPartIn(repo, p.repository, roomFor(user))}-${user}${suffix}`
+}
+
+/** Kubernetes' rule for a namespace name (a DNS-1123 label, apimachinery's IsDNS1123Label). */
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
+
+export function validateNamespace(value: unknown): string {
+  if (typeof value !== 'string' || value === '') throw new UsageError('--namespace needs a value: --namespace NS (e.g. --namespace agent-1)')
+  if (value.length > 63 || !DNS1123_LABEL.test(value)) {
+    throw new UsageError(
+      `invalid namespace ${JSON.stringify(value)}: a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', start and end with an alphanumeric character, and have at most 63 characters (e.g. 'agent-1')`,
+    )
+  }
+  if (value.startsWith('kube-')) throw new UsageError(`invalid namespace ${JSON.stringify(value)}: names starting with 'kube-' are Kubernetes' own; pick another (e.g. 'agent-1')`)
+  return value
 }

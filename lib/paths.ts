@@ -10,6 +10,7 @@ export interface Paths {
   configDir: string // ~/.config/threads-agent
   metaDir: string // ~/.config/threads-agent/clusters
   kubeDir: string // ~/.kube/threads-agent
+  credentialsDir: string // ~/.kube/threads-agent/credentials (NAME/config-NS: scoped kubeconfigs)
   currentFile: string // ~/.config/threads-agent/current
   previousFile: string // ~/.config/threads-agent/previous
   worktreesDir: string // ~/.config/threads-agent/worktrees (the choice of `switch` per git work tree)
@@ -25,6 +26,7 @@ export function paths(home: string = os.homedir()): Paths {
     configDir,
     metaDir: path.join(configDir, 'clusters'),
     kubeDir: path.join(home, '.kube', 'threads-agent'),
+    credentialsDir: path.join(home, '.kube', 'threads-agent', 'credentials'),
     currentFile: path.join(configDir, 'current'),
     previousFile: path.join(configDir, 'previous'),
     worktreesDir: path.join(configDir, 'worktrees'),
@@ -37,4 +39,15 @@ export function paths(home: string = os.homedir()): Paths {
 /** Callers must validate NAME (names.ts) before it reaches these. */
 export function kubeconfigPath(p: Paths, name: string): string {
   return path.join(p.kubeDir, `config-${name}`)
+}
+
+/**
+ * The kubeconfig of NAME's namespace NS (`credentials`): `~/.kube/threads-agent/credentials/NAME/config-NS`.
+ * A directory per cluster, not `config-NAME-NS` beside the admin files: names may contain dashes,
+ * so `config-a-b` could be cluster `a-b` or cluster `a`'s namespace `b`. Nothing that lists
+ * `config-*` in ~/.kube/threads-agent (current, cleanup, delete, completion) can mistake one for a
+ * cluster, and deleting a cluster removes its directory. Callers must validate NAME and NS first.
+ */
+export function credentialsPath(p: Paths, name: string, namespace: string): string {
+  return path.join(p.credentialsDir, name, `config-${namespace}`)
 }

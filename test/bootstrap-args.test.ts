@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { parseBootstrapArgs } from '../lib/bootstrap/index.ts'
 import { ArgumentError, UsageError } from '../lib/errors.ts'
 
-const defaults = { share: false, force: false, tag: 'local', tagGiven: false, name: null, dryRun: false, json: false, wait: false, waitTimeout: 300, output: null }
+const defaults = { share: false, force: false, tag: 'local', tagGiven: false, name: null, dryRun: false, json: false, wait: false, waitTimeout: 300, worktree: undefined, output: null }
 
 test('flags, aliases, the bare word share and env defaults', () => {
   const cases: Array<[string[], NodeJS.ProcessEnv, object]> = [
@@ -22,6 +22,9 @@ test('flags, aliases, the bare word share and env defaults', () => {
     [[], { TAG: 'v9', FORCE_RECREATE: 'true', SHARE_CLUSTER: 'true' }, { ...defaults, tag: 'v9', force: true, share: true }],
     [['--tag', 'v1'], { TAG: 'v9' }, { ...defaults, tag: 'v1', tagGiven: true }],
     [[], { FORCE_RECREATE: 'false', SHARE_CLUSTER: 'no' }, defaults],
+    [['--worktree'], {}, { ...defaults, worktree: true }],
+    [['--no-worktree'], { CLUSTER_ISOLATION: 'worktree' }, { ...defaults, worktree: false }],
+    [['--worktree', '--no-worktree'], {}, { ...defaults, worktree: false }],
   ]
   for (const [argv, env, expected] of cases) assert.deepEqual(parseBootstrapArgs(argv, env), expected, argv.join(' '))
   assert.equal(parseBootstrapArgs(['--help']), 'help')

@@ -11,6 +11,7 @@ import { paths } from '../lib/paths.ts'
 import { choiceFile, parseChoice, resolveCurrent } from '../lib/current.ts'
 import type { GitConfigReader } from '../lib/current.ts'
 import { workTreeTop } from '../lib/worktree.ts'
+import { md5Prefix } from '../lib/hash.ts'
 
 const JUST = path.join(REPO_ROOT, 'node_modules', '.bin', 'just')
 const JUSTFILE = path.join(REPO_ROOT, 'justfile')
@@ -48,7 +49,9 @@ test('the main job then current, resources and mcp-setup, through just: they use
   assert.equal(lines(resources.stdout)[0], `Resources in cluster '${PERSONAL}':`)
   ok(await just(sb, repo, ['mcp-setup']))
   const mcp = await fs.readJson(path.join(repo, '.mcp.json'))
-  assert.equal(mcp.mcpServers.kubernetes.env.KUBECONFIG, path.join(sb.home, '.kube', 'threads-agent', `config-${PERSONAL}`))
+  const stable = `worktree-${md5Prefix(await fs.realpath(repo), 16)}`
+  assert.equal(mcp.mcpServers.kubernetes.env.KUBECONFIG, `\${HOME}/.kube/threads-agent/${stable}`)
+  assert.match(await fs.readFile(path.join(sb.home, '.kube', 'threads-agent', stable), 'utf8'), new RegExp(`^current-context: k3d-${PERSONAL}$`, 'm'))
   // Nobody else's current moved: no global pointer, no choice recorded.
   assert.equal(await fs.pathExists(pointer(sb)), false)
   assert.equal(await fs.pathExists(path.join(sb.home, '.config', 'threads-agent', 'worktrees')), false)

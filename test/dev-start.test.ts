@@ -6,6 +6,7 @@ import fs from 'fs-extra'
 import { sandboxFor, REPO_ROOT, BIN_DIR } from './helpers/sandbox.ts'
 import type { Sandbox, RunResult } from './helpers/sandbox.ts'
 import { makeRepo } from './helpers/git.ts'
+import { md5Prefix } from '../lib/hash.ts'
 
 const JUST = path.join(REPO_ROOT, 'node_modules', '.bin', 'just')
 const JUSTFILE = path.join(REPO_ROOT, 'justfile')
@@ -32,14 +33,18 @@ test('just dev-start-multi (and share): cluster, deploy with its KUBECONFIG, .mc
   let mcp = await fs.readJson(path.join(repo, '.mcp.json'))
   assert.deepEqual(mcp.mcpServers.notes, other)
   assert.equal(mcp.extra, true)
-  assert.deepEqual(mcp.mcpServers.kubernetes, { command: 'npx', args: ['-y', 'mcp-server-kubernetes'], env: { KUBECONFIG: kubeconfigOf(sb, PERSONAL) } })
+  const stable = path.join(sb.home, '.kube', 'threads-agent', `worktree-${md5Prefix(await fs.realpath(repo), 16)}`)
+  const inFile = `\${HOME}/.kube/threads-agent/${path.basename(stable)}`
+  assert.deepEqual(mcp.mcpServers.kubernetes, { command: 'npx', args: ['-y', 'mcp-server-kubernetes@4'], env: { KUBECONFIG_PATH: inFile, KUBECONFIG: inFile } })
+  assert.match(await fs.readFile(stable, 'utf8'), new RegExp(`^current-context: k3d-${PERSONAL}$`, 'm'))
 
   // A shell still pointed at the personal cluster: the shared one must get .mcp.json all the same.
   const shared = await just(sb, repo, ['dev-start-multi', 'share'], { KUBECONFIG: kubeconfigOf(sb, PERSONAL) })
   assert.equal(shared.code, 0, shared.stderr)
   assert.match(shared.stdout, /✓ Ready: threads-agent$/m)
   mcp = await fs.readJson(path.join(repo, '.mcp.json'))
-  assert.equal(mcp.mcpServers.kubernetes.env.KUBECONFIG, kubeconfigOf(sb, 'threads-agent'))
+  assert.equal(mcp.mcpServers.kubernetes.env.KUBECONFIG, inFile, 'the file does not change')
+  assert.match(await fs.readFile(stable, 'utf8'), /^current-context: k3d-threads-agent$/m, 'the kubeconfig it names does')
   assert.deepEqual(mcp.mcpServers.notes, other)
 
   const deployed = (await fs.readFile(path.join(repo, 'deployed.txt'), 'utf8')).trim().split('\n')

@@ -1,29 +1,34 @@
-// The docs are tests: every `just ...` and `./scripts/...` command in the fenced shell blocks of
-// docs/multi-cluster.md and README.md runs, in order, against the simulator in scratch git
-// repositories; every documented output block must still be printed as a whole: its lines in
-// order, next to each other, indentation included (numbers may differ, <placeholders> match anything).
+// The docs are tests: every command in the fenced shell blocks of docs/multi-cluster.md and
+// README.md runs, in order within a part of the doc (parts run in parallel sandboxes), against the
+// simulator in scratch git repositories; lines with pipes or substitutions run in their shell;
+// what is not run is listed in NOT_RUN with the reason. Every documented output block must still be
+// printed as a whole: its lines in order, next to each other, indentation included (numbers may
+// differ, <placeholders> match anything).
 import { test } from 'node:test'
 import type { TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import path from 'node:path'
 import fs from 'fs-extra'
 import { sandboxFor, REPO_ROOT } from './helpers/sandbox.ts'
-import type { RunResult } from './helpers/sandbox.ts'
+import type { RunResult, Sandbox } from './helpers/sandbox.ts'
 import { makeRepo } from './helpers/git.ts'
 
 interface Block {
   lang: string
   lines: string[]
   line: number // where the block starts in its file
+  chapter: string // the `## ` heading it is under ('' before the first)
 }
 
 /** Fenced blocks of a markdown file, in order. */
 export function fencedBlocks(markdown: string): Block[] {
   const blocks: Block[] = []
   let current: Block | null = null
+  let chapter = ''
   markdown.split('\n').forEach((text, i) => {
     const fence = /^```(\w*)\s*$/.exec(text)
-    if (fence && !current) current = { lang: fence[1] ?? '', lines: [], line: i + 1 }
+    if (!current && /^## /.test(text)) chapter = text.slice(3).trim()
+    if (fence && !current) current = { lang: fence[1] ?? '', lines: [], line: i + 1, chapter }
     else if (fence && current) {
       blocks.push(current)
       current = null
@@ -67,14 +72,62 @@ export function words(line: string): string[] {
 
 const JUST = path.join(REPO_ROOT, 'node_modules', '.bin', 'just')
 
-async function runDoc(file: string, t: TestContext): Promise<number> {
-  const markdown = await fs.readFile(path.join(REPO_ROOT, file), 'utf8')
+/**
+ * Documented commands this test does not run, each with the reason. Anything else that is not a
+ * command of ours fails the test (it used to be skipped silently), and an entry that no longer
+ * matches a documented line fails too, so this list stays the whole truth.
+ */
+const NOT_RUN: ReadonlyArray<{ file: string; line: RegExp; why: string }> = [
+  { file: 'README.md', line: /^npm (ci|test|run test:docker|run test:k3d)$/, why: 'set-up and test commands: CI runs them (.ci/run)' },
+  { file: 'docs/multi-cluster.md', line: /^lsof -i :\d+$/, why: 'inspects this machine, not the product' },
+  { file: 'docs/multi-cluster.md', line: /^export KUBECONFIG="\/Users\/you\//, why: 'an example path of another machine' },
+]
+
+/** A directory with the commands the docs use by name: `npm link`'s bin names, and just for this checkout. */
+async function docBin(sb: Sandbox): Promise<string> {
+  const bin = path.join(sb.root, 'doc-bin')
+  await fs.mkdirp(bin)
+  for (const name of ['cluster-manager', 'dev-up-multi']) await fs.symlink(path.join(REPO_ROOT, 'scripts', `${name}.ts`), path.join(bin, name))
+  await fs.writeFile(path.join(bin, 'just'), `#!/bin/sh\nexec '${JUST}' --justfile '${path.join(REPO_ROOT, 'justfile')}' --working-directory "$PWD" "$@"\n`, { mode: 0o755 })
+  return bin
+}
+
+/**
+ * A documented line with a pipe, redirection or substitution runs in the shell it is written for,
+ * with a check of what it promises after it: `eval "$(... --shell)"` points kubectl at a k3d
+ * cluster, `source <(... completion bash|zsh)` registers the completion.
+ */
+function shellLine(line: string): { shell: string; script: string; expect?: RegExp } {
+  if (/completion zsh/.test(line)) return { shell: 'zsh', script: `autoload -Uz compinit && compinit -u -D\n${line}\n(( $+_comps[cluster-manager] ))` }
+  if (/^source <\(.*completion bash\)$/.test(line)) return { shell: 'bash', script: `set -e -o pipefail\n${line}\ncomplete -p cluster-manager` }
+  if (/^eval "\$\(/.test(line)) return { shell: 'bash', script: `set -e -o pipefail\n${line}\nkubectl config current-context`, expect: /^k3d-[a-z0-9-]+$/m }
+  return { shell: 'bash', script: `set -e -o pipefail\n${line}` }
+}
+
+interface DocRun {
+  sb: Sandbox
+  cwd: string
+  vars: Map<string, string>
+  bin: string
+}
+
+async function newRun(t: TestContext): Promise<DocRun> {
   const sb = await sandboxFor(t)
-  let cwd = await makeRepo(sb, { dir: 'threads-agent', userName: 'Vitalii Serbyn', email: 'vitaliis@example.com' })
+  const cwd = await makeRepo(sb, { dir: 'threads-agent', userName: 'Vitalii Serbyn', email: 'vitaliis@example.com' })
+  // fish creates its completions directory when installed; the README writes into it.
+  await fs.mkdirp(path.join(sb.home, '.config', 'fish', 'completions'))
+  return { sb, cwd, vars: new Map(), bin: await docBin(sb) }
+}
+
+/**
+ * Runs the shell commands of BLOCKS in order in RUN's sandbox; with COMPARE, every output block
+ * must be printed as a whole by the command before it. Returns how many commands ran.
+ */
+async function runBlocks(file: string, blocks: readonly Block[], run: DocRun, compare: boolean, t: TestContext, notRun: Set<RegExp>): Promise<number> {
+  const { sb, vars } = run
   let last: RunResult | null = null
   let lastCommand = ''
   let ran = 0
-  const vars = new Map<string, string>()
 
   const fill = (line: string) =>
     line.replace(/<([a-z-]+)>/g, (whole, key: string) => {
@@ -89,8 +142,9 @@ async function runDoc(file: string, t: TestContext): Promise<number> {
     if (names.length > 0) vars.set('cluster-name', names[names.length - 1]!)
   }
 
-  for (const block of fencedBlocks(markdown)) {
+  for (const block of blocks) {
     if (block.lang === 'text' && last) {
+      if (!compare) continue
       // The block is what stdout shows, or what stderr shows, or (a terminal's view) both in turn.
       const split = (text: string) => text.replace(/\n$/, '').split('\n')
       const views = [split(last.stdout), split(last.stderr), [...split(last.stdout), ...split(last.stderr)]]
@@ -106,36 +160,51 @@ async function runDoc(file: string, t: TestContext): Promise<number> {
       if (line === '' || line.startsWith('#')) continue
       for (const part of line.split('&&').map((p) => p.trim())) {
         const filled = fill(part)
-        if (/[|>]|\$\(|<\(/.test(filled)) continue // pipes, redirections, substitutions: shown, not run
-        const argv = words(filled)
-        const [cmd, ...args] = argv[0] === 'npx' ? argv.slice(1) : argv
-        if (cmd === 'cd') {
-          const dir = path.resolve(cwd, args[0]!)
-          if (!(await fs.pathExists(dir))) {
-            await makeRepo(sb, { dir: path.relative(sb.root, dir), remote: `git@github.com:example/${path.basename(dir)}.git`, userName: 'Vitalii Serbyn', email: 'vitaliis@example.com' })
-          }
-          cwd = dir
-          continue
-        }
-        if (cmd === 'git' && args[0] === 'config') {
-          assert.equal((await sb.run('git', args, { cwd })).code, 0)
+        const skip = NOT_RUN.find((n) => n.file === file && n.line.test(filled))
+        if (skip) {
+          notRun.add(skip.line)
+          t.diagnostic(`${file}:${block.line}: not run: \`${filled}\` (${skip.why})`)
           continue
         }
         let r: RunResult
-        if (cmd === 'just') {
+        let expect: RegExp | undefined
+        const argv = words(filled)
+        const [cmd, ...args] = argv[0] === 'npx' ? argv.slice(1) : argv
+        if (/[|>]|\$\(|<\(/.test(filled)) {
+          // pipes, redirections, substitutions: run by the shell they are written for
+          const sh = shellLine(filled)
+          expect = sh.expect
+          r = await sb.run(sh.shell, ['-c', sh.script], { cwd: run.cwd, env: { PATH: `${run.bin}:${sb.env.PATH}` } })
+        } else if (cmd === 'cd') {
+          const dir = path.resolve(run.cwd, args[0]!)
+          if (!(await fs.pathExists(dir))) {
+            await makeRepo(sb, { dir: path.relative(sb.root, dir), remote: `git@github.com:example/${path.basename(dir)}.git`, userName: 'Vitalii Serbyn', email: 'vitaliis@example.com' })
+          }
+          run.cwd = dir
+          continue
+        } else if (cmd === 'git' && (args[0] === 'config' || args[0] === 'worktree')) {
+          // A work tree needs a commit to start from; the scratch repositories have none.
+          if (args[0] === 'worktree' && (await sb.run('git', ['rev-parse', '-q', '--verify', 'HEAD'], { cwd: run.cwd })).code !== 0) {
+            assert.equal((await sb.run('git', ['commit', '-q', '--allow-empty', '-m', 'start'], { cwd: run.cwd })).code, 0)
+          }
+          const g = await sb.run('git', args, { cwd: run.cwd })
+          assert.equal(g.code, 0, `${file}:${block.line}: \`${part}\` failed:\n${g.stderr}`)
+          continue
+        } else if (cmd === 'just') {
           // The doc's own --justfile/--working-directory (Scenario 2) become this checkout and cwd.
           const rest = args.filter((a, i) => !['--justfile', '--working-directory'].includes(a) && !['--justfile', '--working-directory'].includes(args[i - 1]!))
-          r = await sb.run(JUST, ['--justfile', path.join(REPO_ROOT, 'justfile'), '--working-directory', cwd, ...rest], { cwd })
+          r = await sb.run(JUST, ['--justfile', path.join(REPO_ROOT, 'justfile'), '--working-directory', run.cwd, ...rest], { cwd: run.cwd })
         }
-        else if (cmd?.startsWith('./scripts/')) r = await sb.run(path.join(REPO_ROOT, cmd), args, { cwd })
+        else if (cmd?.startsWith('./scripts/')) r = await sb.run(path.join(REPO_ROOT, cmd), args, { cwd: run.cwd })
         // ~/threads-agent is this checkout, run from wherever the doc is.
-        else if (cmd?.startsWith('~/threads-agent/scripts/')) r = await sb.run(path.join(REPO_ROOT, cmd.slice('~/threads-agent/'.length)), args, { cwd })
+        else if (cmd?.startsWith('~/threads-agent/scripts/')) r = await sb.run(path.join(REPO_ROOT, cmd.slice('~/threads-agent/'.length)), args, { cwd: run.cwd })
         // The commands `npm link` puts on PATH (package.json bin) are the scripts.
-        else if (cmd === 'cluster-manager' || cmd === 'dev-up-multi') r = await sb.run(path.join(REPO_ROOT, 'scripts', `${cmd}.ts`), args, { cwd })
-        else continue // npm ci, npm test, lsof, export: not ours to run here
+        else if (cmd === 'cluster-manager' || cmd === 'dev-up-multi') r = await sb.run(path.join(REPO_ROOT, 'scripts', `${cmd}.ts`), args, { cwd: run.cwd })
+        else assert.fail(`${file}:${block.line}: \`${filled}\` is neither a command of ours nor in NOT_RUN (say there why it is not run)`)
         ran++
         lastCommand = part
         assert.equal(r.code, 0, `${file}:${block.line}: \`${part}\` failed (exit ${r.code}):\n${r.stdout}\n${r.stderr}`)
+        if (expect) assert.match(r.stdout, expect, `${file}:${block.line}: \`${part}\` did not do what the doc says`)
         last = r
         remember(r)
       }
@@ -144,11 +213,52 @@ async function runDoc(file: string, t: TestContext): Promise<number> {
   return ran
 }
 
-for (const file of ['docs/multi-cluster.md', 'README.md']) {
-  test(`every command of ${file} runs and prints what the doc shows`, async (t) => {
-    const ran = await runDoc(file, t)
-    console.log(`# ${file}: ${ran} documented commands ran`)
+/**
+ * A doc runs in parts, each in its own sandbox and the parts in parallel; a part starts at one of
+ * PARTS (`## ` headings) and runs to the next. A part after the first starts from the state the
+ * doc's SETUP chapter leaves (its commands run again there, their output not compared). Within a
+ * part, commands run in order, as a reader would type them.
+ */
+const DOCS: ReadonlyArray<{ file: string; setup: string | null; parts: readonly string[] }> = [
+  { file: 'docs/multi-cluster.md', setup: 'Quick Start', parts: ['Advanced Usage', 'Working with Multiple Clusters', 'Environment Variables'] },
+  { file: 'README.md', setup: null, parts: [] },
+]
+
+/** BLOCKS cut before each block under a heading of PARTS (the first part is everything before). */
+function splitParts(blocks: readonly Block[], parts: readonly string[]): Block[][] {
+  const out: Block[][] = [[]]
+  let chapter: string | null = null
+  for (const b of blocks) {
+    if (b.chapter !== chapter && parts.includes(b.chapter)) out.push([])
+    chapter = b.chapter
+    out.at(-1)!.push(b)
+  }
+  for (const p of parts) assert.ok(blocks.some((b) => b.chapter === p), `no chapter '## ${p}' any more: fix DOCS`)
+  return out
+}
+
+for (const { file, setup, parts } of DOCS) {
+  test(`every command of ${file} runs and prints what the doc shows`, { concurrency: 4 }, async (t) => {
+    const blocks = fencedBlocks(await fs.readFile(path.join(REPO_ROOT, file), 'utf8'))
+    const notRun = new Set<RegExp>()
+    const chapters = splitParts(blocks, parts)
+    const setupBlocks = blocks.filter((b) => b.chapter === setup)
+    let ran = 0
+    await Promise.all(
+      chapters.map((chapter) =>
+        t.test(`from ${chapter[0]?.chapter || 'the top'}`, async (ct) => {
+          const run = await newRun(ct)
+          const ownSetup = setup !== null && !chapter.some((b) => b.chapter === setup)
+          if (ownSetup) await runBlocks(file, setupBlocks, run, false, ct, notRun)
+          const n = await runBlocks(file, chapter, run, true, ct, notRun)
+          ran += n
+        }),
+      ),
+    )
+    t.diagnostic(`${file}: ${ran} documented commands ran in ${chapters.length} part(s)`)
     assert.ok(ran > 0, `${file} has no command to run`)
+    const stale = NOT_RUN.filter((n) => n.file === file && !notRun.has(n.line))
+    assert.deepEqual(stale.map((n) => n.line.source), [], 'NOT_RUN entries that match no documented line any more')
   })
 }
 

@@ -10,6 +10,7 @@ import type { Sandbox } from './helpers/sandbox.ts'
 import { makeRepo } from './helpers/git.ts'
 import { DEV_UP, MANAGER, called, configDir, entries, heldLocks, kubeconfigFile, metaFile, simClusters, simKube, start, until } from './helpers/runs.ts'
 import { PassThrough } from 'node:stream'
+import { readFileSync } from 'node:fs'
 import { newOwner } from '../lib/owner.ts'
 import { Interrupted } from '../lib/cancel.ts'
 import { bootstrap, parseBootstrapArgs } from '../lib/bootstrap/index.ts'
@@ -216,7 +217,7 @@ test('SIGTERM during dev-start\'s deploy command kills the deploy too (it runs t
   process.kill(run.pid, 'SIGTERM')
   const r = await run.done
   assert.equal(r.code, 143, r.stderr)
-  assert.ok(await until(() => !alive(deployPid), 3000), 'the deploy command was killed')
+  assert.ok(await until(() => !alive(deployPid), 10_000), 'the deploy command was killed')
   // The cluster was finished before the deploy: it stays.
   assert.ok(await fs.pathExists(metaFile(sb, PERSONAL)))
 })
@@ -232,7 +233,7 @@ test('git runs through the runner: SIGTERM while git hangs kills it and exits 14
   const gitPid = Number((await fs.readFile(pidFile, 'utf8')).trim())
   process.kill(run.pid, 'SIGTERM')
   assert.equal((await run.done).code, 143)
-  assert.ok(await until(() => !alive(gitPid), 3000), 'git was killed')
+  assert.ok(await until(() => !alive(gitPid), 10_000), 'git was killed')
 })
 
 test('a second Ctrl-C while the undo runs leaves at once', async (t) => {
@@ -304,11 +305,18 @@ test('--force stopped after its ports were reserved but before the old cluster w
   assert.deepEqual((await simClusters(sb)).map((c) => c.name), [PERSONAL])
 })
 
+/** PID runs: it exists and is not a zombie (killed, waiting for a parent that may be slow to reap it). */
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0)
-    return true
   } catch {
     return false
   }
+  let stat: string
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  } catch {
+    return process.platform !== 'linux' // gone between the two looks (Linux); elsewhere no /proc to ask
+  }
+  return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z'
 }

@@ -1,10 +1,12 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import os from 'node:os'
 import path from 'node:path'
 import { fs, YAML } from 'zx'
 import { clusterOfContext, currentContext, currentServer, rewriteKubeconfig, writeKubeconfig } from '../lib/kubeconfig.ts'
 import { OperationError } from '../lib/errors.ts'
+import { tempDirs } from './helpers/sandbox.ts'
+
+const tmp = tempDirs('kcfg-')
 
 const k3dOutput = (host: string, name = 'demo') => `---
 apiVersion: v1
@@ -56,7 +58,7 @@ test('current-context helpers', () => {
 })
 
 test('writeKubeconfig writes 0600 atomically in a 0700 directory', async () => {
-  const dir = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'kcfg-')), 'threads-agent')
+  const dir = path.join(await tmp(), 'threads-agent')
   const file = path.join(dir, 'config-demo')
   await writeKubeconfig(file, 'a')
   await writeKubeconfig(file, 'b')

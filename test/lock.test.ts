@@ -1,6 +1,5 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import os from 'node:os'
 import path from 'node:path'
 import { spawn, spawnSync } from 'node:child_process'
 import fs from 'fs-extra'
@@ -8,9 +7,9 @@ import { Reservations, acquireLock, clearStaleLock, lockState, processAlive, rel
 import { newOwner, ownerAlive, parseProcStat, processStart } from '../lib/owner.ts'
 import { OperationError } from '../lib/errors.ts'
 import { Interrupted } from '../lib/cancel.ts'
-import { REPO_ROOT } from './helpers/sandbox.ts'
+import { REPO_ROOT, tempDirs } from './helpers/sandbox.ts'
 
-const tmp = () => fs.mkdtemp(path.join(os.tmpdir(), 'lock-'))
+const tmp = tempDirs('lock-')
 /** The pid of a process that has already exited. */
 const deadPid = () => spawnSync(process.execPath, ['-e', '0']).pid ?? 999999
 const linux = process.platform === 'linux'

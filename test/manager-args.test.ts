@@ -12,7 +12,9 @@ const LONG = 'a'.repeat(33)
 
 describe('parseArgs: every command, alias and flag', () => {
   const L = { kind: 'list', json: false, format: 'guide', headers: true } as const
-  const S = { kind: 'switch', shell: false, syntax: 'sh', verbose: false } as const
+  const S = { kind: 'switch', shell: false, syntax: 'sh', verbose: false, namespace: null } as const
+  const M = { kind: 'mcp-setup', client: 'claude', mode: null, force: false, namespace: null } as const
+  const C = { kind: 'credentials', name: null, namespace: 'agent-1', access: 'edit', duration: 86400, json: false } as const
   const cases: Array<[string, Operation]> = [
     ['', { kind: 'help', topic: null }],
     ['help', { kind: 'help', topic: null }],
@@ -69,19 +71,34 @@ describe('parseArgs: every command, alias and flag', () => {
     ['res', { kind: 'resources', name: null }],
     [`resources ${NAME}`, { kind: 'resources', name: NAME }],
     [`res ${NAME}`, { kind: 'resources', name: NAME }],
-    ['cleanup', { kind: 'cleanup', registry: false }],
-    ['cleanup --registry', { kind: 'cleanup', registry: true }],
+    ['cleanup', { kind: 'cleanup', yes: false, registry: false }],
+    ['cleanup --yes', { kind: 'cleanup', yes: true, registry: false }],
+    ['cleanup --registry', { kind: 'cleanup', yes: false, registry: true }],
     ['registry', { kind: 'registry', action: 'status', json: false, force: false }],
     ['registry status --json', { kind: 'registry', action: 'status', json: true, force: false }],
     ['registry delete', { kind: 'registry', action: 'delete', json: false, force: false }],
-    ['registry delete -f', { kind: 'registry', action: 'delete', json: false, force: true }],
+    ['registry delete --force', { kind: 'registry', action: 'delete', json: false, force: true }],
     ['start dev', { kind: 'start', names: ['dev'] }],
     ['stop dev', { kind: 'stop', names: ['dev'] }],
     ['stop a b c', { kind: 'stop', names: ['a', 'b', 'c'] }],
-    ['exec dev -- kubectl get nodes -o wide', { kind: 'exec', name: 'dev', command: ['kubectl', 'get', 'nodes', '-o', 'wide'] }],
-    ['exec dev kubectl --help', { kind: 'exec', name: 'dev', command: ['kubectl', '--help'] }],
-    ['exec dev -- --weird', { kind: 'exec', name: 'dev', command: ['--weird'] }],
-    ['shell dev', { kind: 'shell', name: 'dev' }],
+    ['exec dev -- kubectl get nodes -o wide', { kind: 'exec', name: 'dev', command: ['kubectl', 'get', 'nodes', '-o', 'wide'], namespace: null }],
+    ['exec dev kubectl --help', { kind: 'exec', name: 'dev', command: ['kubectl', '--help'], namespace: null }],
+    ['exec dev -- --weird', { kind: 'exec', name: 'dev', command: ['--weird'], namespace: null }],
+    // --namespace before the command is ours; after it, the command's own
+    ['exec dev --namespace agent-1 -- kubectl get pods', { kind: 'exec', name: 'dev', command: ['kubectl', 'get', 'pods'], namespace: 'agent-1' }],
+    ['exec --namespace agent-1 dev kubectl get pods', { kind: 'exec', name: 'dev', command: ['kubectl', 'get', 'pods'], namespace: 'agent-1' }],
+    ['exec -n agent-1 dev -- kubectl get pods', { kind: 'exec', name: 'dev', command: ['kubectl', 'get', 'pods'], namespace: 'agent-1' }],
+    ['exec dev --namespace=agent-1 kubectl get pods', { kind: 'exec', name: 'dev', command: ['kubectl', 'get', 'pods'], namespace: 'agent-1' }],
+    ['exec dev -- kubectl get pods --namespace other', { kind: 'exec', name: 'dev', command: ['kubectl', 'get', 'pods', '--namespace', 'other'], namespace: null }],
+    ['exec dev kubectl -n other get pods', { kind: 'exec', name: 'dev', command: ['kubectl', '-n', 'other', 'get', 'pods'], namespace: null }],
+    ['shell dev', { kind: 'shell', name: 'dev', namespace: null }],
+    ['shell dev --namespace agent-1', { kind: 'shell', name: 'dev', namespace: 'agent-1' }],
+    [`switch ${NAME} -n agent-1`, { ...S, name: NAME, namespace: 'agent-1' }],
+    [`switch ${NAME} --namespace agent-1 --shell`, { ...S, name: NAME, namespace: 'agent-1', shell: true }],
+    ['credentials --namespace agent-1', C],
+    [`credentials ${NAME} --namespace agent-1`, { ...C, name: NAME }],
+    ['credentials -n agent-1 --read-only --duration 90m --json', { ...C, access: 'view', duration: 5400, json: true }],
+    ['credentials -n agent-1 --duration 1h30m', { ...C, duration: 5400 }],
     ['completion bash', { kind: 'completion', target: 'bash' }],
     ['completion fish', { kind: 'completion', target: 'fish' }],
     // Names that look like numbers stay strings.
@@ -91,7 +108,11 @@ describe('parseArgs: every command, alias and flag', () => {
     // Parsed now, dispatched once their modules exist.
     ['doctor', { kind: 'doctor', json: false }],
     ['doctor --json', { kind: 'doctor', json: true }],
-    ['mcp-setup', { kind: 'mcp-setup' }],
+    ['mcp-setup', M],
+    ['mcp-setup --read-only', { ...M, mode: 'read-only' }],
+    ['mcp-setup --non-destructive --client cursor', { ...M, mode: 'non-destructive', client: 'cursor' }],
+    ['mcp-setup --client=vscode --read-write --force', { ...M, client: 'vscode', mode: 'read-write', force: true }],
+    ['mcp-setup --namespace agent-1', { ...M, namespace: 'agent-1' }],
     ['dev-start', { kind: 'dev-start', words: [] }],
     ['dev-start share --force --tag v1.0.0', { kind: 'dev-start', words: ['share', '--force', '--tag', 'v1.0.0'] }],
     ['dev-start --name x -s', { kind: 'dev-start', words: ['--name', 'x', '-s'] }],
@@ -158,6 +179,27 @@ describe('parseArgs: usage errors', () => {
     [['resources', '..'], /invalid cluster name/],
     [['delete', ''], /missing cluster name/],
     [['info', '-'], /invalid cluster name/],
+    [['credentials'], /credentials needs --namespace NS/],
+    [['credentials', '--namespace'], /--namespace needs a value/],
+    [['credentials', '-n', 'Agent_1'], /invalid namespace "Agent_1": a lowercase RFC 1123 label/],
+    [['credentials', '-n', `a${'b'.repeat(63)}`], /invalid namespace/],
+    [['credentials', '-n', 'kube-system'], /names starting with 'kube-' are Kubernetes' own/],
+    [['credentials', '-n', 'a', '--duration', 'soon'], /--duration "soon": not a duration/],
+    [['credentials', '-n', 'a', '--duration', '7d'], /--duration "7d": not a duration/],
+    [['credentials', '-n', 'a', '--duration', '5m'], /shorter than the 10 minutes Kubernetes allows a token/],
+    [['credentials', '-n', 'a', '--duration', '10m500ms'], /whole seconds/],
+    [['credentials', '-n', 'a', '--duration', `${2 ** 32 + 1}s`], /longer than the 2\^32 seconds/],
+    [['credentials', 'a', 'b', '-n', 'x'], /credentials takes one cluster name/],
+    [['credentials', '-n', 'a', '--force'], /credentials does not take --force/],
+    [['exec', 'dev', '--namespace', 'BAD', '--', 'ls'], /invalid namespace "BAD"/],
+    [['exec', 'dev', '--namespace'], /--namespace needs a value/],
+    [['switch', 'x', '--namespace', '../etc'], /invalid namespace/],
+    [['shell', 'x', '--namespace='], /--namespace needs a value/],
+    [['mcp-setup', '--client', 'zed'], /unknown MCP client "zed" \(known: claude, cursor, vscode\)/],
+    [['mcp-setup', '--read-only', '--non-destructive'], /mcp-setup takes one of --read-only, --non-destructive, --read-write \(got --read-only and --non-destructive\)/],
+    [['mcp-setup', '--duration', '1h'], /mcp-setup does not take --duration/],
+    [['list', '--namespace', 'x'], /list does not take --namespace/],
+    [['info', 'x', '--read-only'], /info does not take --read-only/],
   ]
   for (const [argv, message] of cases) {
     test(JSON.stringify(argv), () => {

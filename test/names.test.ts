@@ -1,8 +1,10 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
-import { identityFromGit, nameFor, repoFromRemote } from '../lib/identity.ts'
-import { clusterName, k3dNameProblem, userSlug, validateClusterName } from '../lib/names.ts'
+import { identityFromGit, nameFor, repoFromRemote, worktreeNameFor } from '../lib/identity.ts'
+import { clusterName, k3dNameProblem, userSlug, validateClusterName, worktreeClusterName } from '../lib/names.ts'
+import { md5Prefix } from '../lib/hash.ts'
+import { clusterNameOf, isolationOf } from '../lib/isolation.ts'
 import { UsageError } from '../lib/errors.ts'
 
 interface Row {
@@ -139,4 +141,54 @@ test('validateClusterName rejects what k3d rejects, as a usage error', () => {
   assert.throws(() => validateClusterName(undefined), UsageError)
   for (const good of ['dev', 'a', 'threads-agent-vitalii-se-c18b4c', 'x'.repeat(32), 'a.b', 'A1']) assert.equal(validateClusterName(good), good)
   assert.match(k3dNameProblem('x'.repeat(40)) ?? '', /must be <= 32 characters, but has 40/)
+})
+
+// ---------------------------------------------------------------- one cluster per work tree
+const md5 = (s: string) => execFileSync('bash', ['-c', 'echo -n "$1" | md5sum | cut -c1-4', 'md5', s], { encoding: 'utf8' }).trim()
+
+test('--worktree: REPO-USER-HASH-WWWW, WWWW the md5 of the work tree path, at most 32, no hash ever cut', () => {
+  const top = '/home/u/src/widgets'
+  const id = identityFromGit({ remoteUrl: null, topLevel: top, userName: 'Al', email: 'al@example.com' })
+  assert.equal(worktreeNameFor(id), `widgets-al-dd5fd5-${md5(top)}`)
+  // threads-agent-vitalii-se-c18b4c is 31 characters: the repository part gives way, marked with its own hash
+  const vs = identityFromGit({ remoteUrl: 'git@github.com:vitamin33/threads-agent.git', topLevel: '/w/threads-agent', userName: 'Vitalii Serbyn', email: 'vitaliis@example.com' })
+  const name = worktreeNameFor(vs)
+  assert.equal(name, `thre-${md5Prefix('threads-agent', 4)}-vitalii-se-c18b4c-${md5('/w/threads-agent')}`)
+  assert.equal(name.length, 32)
+  for (const r of rows) {
+    for (const wt of ['/w/a', '/very/long/path/to/some/work/tree/of/the/repository-agent-7', '/']) {
+      const n = worktreeNameFor(identityFromGit({ remoteUrl: r.remote, topLevel: wt, userName: r.user, email: r.email }))
+      assert.equal(k3dNameProblem(n), null, n)
+      assert.ok(n.endsWith(`-${identity(r).emailHash}-${md5(wt)}`), `${n} keeps both hashes`)
+    }
+  }
+})
+
+test('--worktree: two work trees of one identity get two names; without it the name is the old one', () => {
+  const at = (top: string) => identityFromGit({ remoteUrl: 'git@github.com:o/api.git', topLevel: top, userName: 'Al', email: 'al@example.com' })
+  assert.notEqual(worktreeNameFor(at('/src/api')), worktreeNameFor(at('/src/api-agent-2')))
+  assert.equal(nameFor(at('/src/api'), false), nameFor(at('/src/api-agent-2'), false))
+  assert.equal(clusterNameOf(at('/src/api'), false, 'identity'), 'api-al-dd5fd5')
+  assert.equal(clusterNameOf(at('/src/api'), false, 'worktree'), worktreeNameFor(at('/src/api')))
+  // the shared cluster is one per repository whatever the isolation: agents of every work tree meet there
+  assert.equal(clusterNameOf(at('/src/api-agent-2'), true, 'worktree'), 'api')
+})
+
+test('--worktree: the user part gives way only when the repository part could not keep 3 characters and its hash', () => {
+  const long = worktreeClusterName({ repository: 'repository', user: 'a-very-long-user-name', emailHash: '123456' }, '/w')
+  assert.equal(long.length <= 32, true)
+  assert.ok(long.startsWith(`rep-${md5Prefix('repository', 4)}-`), long)
+  assert.ok(long.endsWith(`-123456-${md5Prefix('/w', 4)}`), long)
+  const short = worktreeClusterName({ repository: 'r', user: 'abcdefghij', emailHash: '123456' }, '/w')
+  assert.equal(short, `r-abcdefghij-123456-${md5Prefix('/w', 4)}`)
+})
+
+test('isolation: --worktree / --no-worktree, then CLUSTER_ISOLATION, then the config file, else per identity', () => {
+  assert.equal(isolationOf(undefined, {}, undefined), 'identity')
+  assert.equal(isolationOf(undefined, {}, 'worktree'), 'worktree')
+  assert.equal(isolationOf(undefined, { CLUSTER_ISOLATION: 'identity' }, 'worktree'), 'identity')
+  assert.equal(isolationOf(undefined, { CLUSTER_ISOLATION: 'worktree' }, undefined), 'worktree')
+  assert.equal(isolationOf(false, { CLUSTER_ISOLATION: 'worktree' }, 'worktree'), 'identity')
+  assert.equal(isolationOf(true, {}, 'identity'), 'worktree')
+  assert.throws(() => isolationOf(undefined, { CLUSTER_ISOLATION: 'tree' }, undefined), (e: unknown) => e instanceof UsageError && /CLUSTER_ISOLATION: expected "identity" or "worktree", got "tree"/.test(e.message))
 })

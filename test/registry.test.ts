@@ -1,14 +1,12 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import os from 'node:os'
 import path from 'node:path'
 import { fs } from 'zx'
 import { MetaFormatError, Registry, parseMeta, timestamp } from '../lib/registry.ts'
 import type { ClusterMeta } from '../lib/registry.ts'
+import { tempDirs } from './helpers/sandbox.ts'
 
-async function tmpDir() {
-  return fs.mkdtemp(path.join(os.tmpdir(), 'registry-'))
-}
+const tmpDir = tempDirs('registry-')
 
 const meta: ClusterMeta = {
   name: 'threads-agent-vitalii-se-c18b4c',

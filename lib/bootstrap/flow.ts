@@ -1,6 +1,7 @@
 import { CliError, OperationError, UsageError } from '../errors.ts'
 import type { GitFacts, Identity } from '../identity.ts'
-import { identityFromGit, nameFor, readGitFacts } from '../identity.ts'
+import { identityFromGit, readGitFacts } from '../identity.ts'
+import { clusterNameOf, isolationOf } from '../isolation.ts'
 import { loadConfig } from '../config.ts'
 import type { ProjectConfig } from '../config.ts'
 import { K3d, K3dError } from '../k3d.ts'
@@ -94,6 +95,8 @@ interface Subject {
   opts: BootstrapOptions
   paths: Paths
   config: ProjectConfig
+  /** The work tree a per-work-tree cluster belongs to (recorded in its metadata), else null. */
+  worktree: string | null
 }
 
 /**
@@ -124,6 +127,7 @@ function resultOf(s: Subject, plan: Plan, meta: ClusterMeta | null, registry: Sh
     bind_address: stays ? (plan.cluster.lbHostIp ?? plan.cluster.apiHostIp ?? metaText('bind_address')) : config.bindAddress,
     registry: registry?.ref ?? (stays ? metaText('registry') : null),
     k3d_config: doc,
+    ...(s.worktree ? { worktree: s.worktree } : {}),
   }
 }
 
@@ -214,14 +218,17 @@ export async function bootstrap(opts: BootstrapOptions, deps: BootstrapDeps): Pr
   const signal = deps.signal ?? NEVER
   const runner = withSignal(deps.runner, signal)
   const { identity, k3dVersion } = await checkMachine(deps.cwd, runner, out)
-  const name = opts.name ?? nameFor(identity, opts.share)
   const config = await loadConfig(identity.topLevel, deps.env)
+  const perWorktree = !opts.share && isolationOf(opts.worktree, deps.env, config.isolation) === 'worktree'
+  const name = opts.name ?? clusterNameOf(identity, opts.share, perWorktree ? 'worktree' : 'identity')
+  const worktree = perWorktree ? identity.topLevel : null
   const readyTimeout = readyTimeoutOf(deps.env)
   await requireWritableDirs([paths.configDir, paths.metaDir, paths.reservationsDir, paths.kubeDir])
   await requireFileSlots([new Registry(paths.metaDir).file(name), kubeconfigPath(paths, name)])
-  const subject: Subject = { name, identity, opts, paths, config }
+  const subject: Subject = { name, identity, opts, paths, config, worktree }
 
-  out.log(`Using ${opts.share ? 'shared' : 'personal'} cluster mode: ${name}`)
+  out.log(`Using ${opts.share ? 'shared' : worktree ? 'per-work-tree' : 'personal'} cluster mode: ${name}`)
+  if (worktree) out.log(`Work tree: ${worktree}`)
   out.log(`Repository: ${identity.repository}`)
   out.log(`Developer: ${printable(`${identity.developer} <${identity.email}>`)}`)
 
@@ -246,7 +253,7 @@ export async function bootstrap(opts: BootstrapOptions, deps: BootstrapDeps): Pr
   announcePlan(out, name, plan)
   const { kubeconfig } = planned
   const tools = { k3d, calm: new K3d(ignoringSignal(deps.runner)), kubectl: new Kubectl(kubeconfig, runner), docker: new Docker(runner), registry }
-  const base = { ...tools, name, opts, identity, config, paths, out, signal, kubeconfig, k3dVersion, readyTimeout, meta, createdAt: timestamp(), claim: io, imageRegistry: null }
+  const base = { ...tools, name, opts, identity, config, paths, out, signal, worktree, kubeconfig, k3dVersion, readyTimeout, meta, createdAt: timestamp(), claim: io, imageRegistry: null }
   const r = startRun(base, plan, io, reservation, { lb: planned.lb_port, api: planned.api_port })
   try {
     await runSteps(stepsFor(plan, opts, config.registry !== null), r.flow, signal, sayUndoing(out, signal))

@@ -29,6 +29,8 @@ export interface Flow {
   readonly identity: Identity
   readonly config: ProjectConfig
   readonly paths: Paths
+  /** The work tree of a per-work-tree cluster (`--worktree`), recorded in its metadata; else null. */
+  readonly worktree: string | null
   readonly out: Output
   readonly signal: AbortSignal
   /** k3d whose programs die with the signal, and one for undos, which must finish after it. */
@@ -229,6 +231,7 @@ function metaOf(f: Flow, extra: Partial<ClusterMeta> = {}): ClusterMeta {
     name: f.name, repository, developer, email, lb_port: f.ports.lb, api_port: f.ports.api, kubeconfig: f.kubeconfig, created_at: f.createdAt, k3d_version: f.k3dVersion, shared: f.opts.share,
     bind_address: f.config.bindAddress,
     ...(f.imageRegistry ? { registry: f.imageRegistry.ref } : {}),
+    ...(f.worktree ? { worktree: f.worktree } : {}),
     ...extra,
   }
 }

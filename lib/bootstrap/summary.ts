@@ -29,6 +29,8 @@ export interface BootstrapResult {
   registry: string | null
   /** The k3d config document (k3d.io/v1alpha5 Simple) the cluster is created from; for a reuse, the one --force would use. */
   k3d_config: SimpleConfig | null
+  /** Only for a per-work-tree cluster (`--worktree`): the work tree's top-level path. */
+  worktree?: string
 }
 
 /** "Name <email>", with terminal control characters from git config shown escaped. */
@@ -44,6 +46,7 @@ export function printDetails(out: Output, r: BootstrapResult, headline: string):
   out.line(`  Developer: ${developerLine(r)}`)
   out.line(`  Cluster: ${r.name}`)
   out.line(`  Type: ${r.shared ? 'Shared' : 'Personal'}`)
+  if (r.worktree) out.line(`  Work tree: ${r.worktree}`)
   out.line()
   out.line('🔗 Access Points:')
   out.line(`  LoadBalancer: ${r.lb_port ? `http://localhost:${r.lb_port}` : '(none)'}`)
@@ -67,6 +70,7 @@ export function printPlan(out: Output, r: BootstrapResult): void {
   out.line(`  Repository: ${r.repository}`)
   out.line(`  Developer: ${developerLine(r)}`)
   out.line(`  Type: ${r.shared ? 'Shared' : 'Personal'}`)
+  if (r.worktree) out.line(`  Work tree: ${r.worktree}`)
   out.line(`  LoadBalancer: http://localhost:${r.lb_port}`)
   out.line(`  API Server: https://localhost:${r.api_port}`)
   if (r.bind_address) out.line(`  Bound to: ${bindingText(r.bind_address)}`)

@@ -1,6 +1,10 @@
 import minimist from 'minimist'
 import { UsageError } from '../errors.ts'
-import { validateClusterName } from '../names.ts'
+import { validateClusterName, validateNamespace } from '../names.ts'
+import type { Access } from '../access.ts'
+import { DEFAULT_TOKEN_DURATION, parseTokenDuration } from '../access.ts'
+import type { McpClient, McpMode } from '../mcp.ts'
+import { knownClient } from '../mcp.ts'
 
 /** Shells whose line `switch --shell` prints, and whose completion script `completion` prints. */
 export const SHELLS = ['bash', 'zsh', 'fish', 'sh'] as const
@@ -19,20 +23,25 @@ export type Operation =
   | { kind: 'current'; json: boolean; nameOnly: boolean }
   | { kind: 'info'; name: string; json: boolean }
   // name '-': the previous cluster; null: pick one (on a terminal). shell: print only SYNTAX's line.
-  | { kind: 'switch'; name: string | null; shell: boolean; syntax: ShellSyntax; verbose: boolean }
+  // namespace: use the scoped credentials of that namespace (`credentials`) instead of the admin kubeconfig.
+  | { kind: 'switch'; name: string | null; shell: boolean; syntax: ShellSyntax; verbose: boolean; namespace: string | null }
   | { kind: 'delete'; names: string[]; yes: boolean }
   | { kind: 'resources'; name: string | null } // null: the current cluster
-  | { kind: 'cleanup'; registry: boolean } // registry: also remove the shared image registry when no cluster uses it
+  // yes: also delete the clusters of work trees that are gone (`--worktree` clusters); registry: also remove the shared image registry when no cluster uses it.
+  | { kind: 'cleanup'; yes: boolean; registry: boolean }
   | { kind: 'start'; names: string[] }
   | { kind: 'stop'; names: string[] }
-  | { kind: 'exec'; name: string; command: string[] }
-  | { kind: 'shell'; name: string }
+  | { kind: 'exec'; name: string; command: string[]; namespace: string | null }
+  | { kind: 'shell'; name: string; namespace: string | null }
+  // name null: the current cluster. duration: the token's lifetime in seconds.
+  | { kind: 'credentials'; name: string | null; namespace: string; access: Access; duration: number; json: boolean }
   | { kind: 'completion'; target: CompletionShell }
   // Parsed here, implemented by lib/commands/doctor.ts, mcp.ts and devstart.ts.
   | { kind: 'doctor'; json: boolean }
   // The shared image registry (lib/imageregistry.ts): its address and images, or its removal.
   | { kind: 'registry'; action: 'status' | 'delete'; json: boolean; force: boolean }
-  | { kind: 'mcp-setup' }
+  // mode null: keep the mode the entry has (read-write when new); namespace: pin it to those credentials.
+  | { kind: 'mcp-setup'; client: McpClient; mode: McpMode | null; force: boolean; namespace: string | null }
   | { kind: 'dev-start'; words: string[] }
 
 export type OperationKind = Operation['kind']
@@ -43,7 +52,9 @@ export type UsageHint = (topic: OperationKind | null) => string
 export const defaultUsageHint: UsageHint = (topic) => `run 'cluster-manager ${topic ? `${topic} --help` : 'help'}' for usage`
 export const USAGE_HINT = defaultUsageHint(null)
 
-export type Flag = 'json' | 'shell' | 'yes' | 'name' | 'verbose' | 'output' | 'headers' | 'force' | 'registry'
+export type Flag =
+  | 'json' | 'shell' | 'yes' | 'name' | 'verbose' | 'output' | 'headers'
+  | 'namespace' | 'read-only' | 'non-destructive' | 'read-write' | 'duration' | 'client' | 'force' | 'registry'
 
 /** How each flag is spelled on the command line (for the completion scripts and help). */
 export const FLAG_SPELLINGS: Record<Flag, readonly string[]> = {
@@ -54,9 +65,18 @@ export const FLAG_SPELLINGS: Record<Flag, readonly string[]> = {
   verbose: ['--verbose', '-v'],
   output: ['--output', '-o'],
   headers: ['--no-headers'],
-  force: ['--force', '-f'],
+  namespace: ['--namespace', '-n'],
+  'read-only': ['--read-only'],
+  'non-destructive': ['--non-destructive'],
+  'read-write': ['--read-write'],
+  duration: ['--duration'],
+  client: ['--client'],
+  force: ['--force'],
   registry: ['--registry'],
 }
+
+/** Flags that take a value (the completion scripts skip it, and offer values for some). */
+export const VALUE_FLAGS: readonly Flag[] = ['output', 'namespace', 'duration', 'client']
 
 /** Command words (aliases included) → the operation kind. */
 export const COMMAND_WORDS: Record<string, OperationKind> = {
@@ -82,6 +102,7 @@ export const COMMAND_WORDS: Record<string, OperationKind> = {
   registry: 'registry',
   'mcp-setup': 'mcp-setup',
   'dev-start': 'dev-start',
+  credentials: 'credentials',
 }
 
 /** Flags each command accepts (--help is accepted everywhere). */
@@ -91,19 +112,20 @@ export const FLAGS: Record<OperationKind, readonly Flag[]> = {
   list: ['json', 'output', 'headers'],
   current: ['json', 'name'],
   info: ['json'],
-  switch: ['shell', 'verbose'],
+  switch: ['shell', 'verbose', 'namespace'],
   delete: ['yes'],
   resources: [],
-  cleanup: ['registry'],
+  cleanup: ['yes', 'registry'],
   start: [],
   stop: [],
-  exec: [],
-  shell: [],
+  exec: ['namespace'],
+  shell: ['namespace'],
   completion: [],
   doctor: ['json'],
   registry: ['json', 'force'],
-  'mcp-setup': [],
+  'mcp-setup': ['client', 'read-only', 'non-destructive', 'read-write', 'force', 'namespace'],
   'dev-start': [],
+  credentials: ['namespace', 'read-only', 'duration', 'json'],
 }
 
 /** What each command takes after its word: the completion scripts offer cluster names for NAME. */
@@ -126,6 +148,7 @@ export const ARGUMENTS: Record<OperationKind, 'none' | 'name' | 'names' | 'optio
   registry: 'words',
   'mcp-setup': 'none',
   'dev-start': 'words',
+  credentials: 'optional-name',
 }
 
 interface Parsed {
@@ -135,6 +158,9 @@ interface Parsed {
   version: boolean
   shell: string | undefined
   output: string | undefined
+  namespace: string | undefined
+  duration: string | undefined
+  client: string | undefined
 }
 
 const isFlag = (arg: string) => arg.startsWith('-') && arg !== '-'
@@ -143,9 +169,9 @@ const last = (v: unknown): string | undefined => (Array.isArray(v) ? v[v.length 
 function parseFlags(argv: string[], hint: UsageHint): Parsed {
   const unknown: string[] = []
   const parsed = minimist(argv, {
-    boolean: ['json', 'yes', 'help', 'name', 'verbose', 'version', 'headers', 'force', 'registry'],
-    string: ['_', 'shell', 'output'], // names such as `123` or `1e3` stay strings
-    alias: { y: 'yes', h: 'help', q: 'name', v: 'verbose', o: 'output', f: 'force' },
+    boolean: ['json', 'yes', 'help', 'name', 'verbose', 'version', 'headers', 'read-only', 'non-destructive', 'read-write', 'force', 'registry'],
+    string: ['_', 'shell', 'output', 'namespace', 'duration', 'client'], // names such as `123` or `1e3` stay strings
+    alias: { y: 'yes', h: 'help', q: 'name', v: 'verbose', o: 'output', n: 'namespace' },
     default: { headers: true },
     unknown: (arg) => {
       if (!isFlag(arg)) return true
@@ -162,11 +188,15 @@ function parseFlags(argv: string[], hint: UsageHint): Parsed {
     shell = ''
   }
   const output = last(parsed.output)
-  const flags = new Set<Flag>((['json', 'yes', 'name', 'verbose', 'force', 'registry'] as const).filter((f) => parsed[f] === true))
+  const flags = new Set<Flag>((['json', 'yes', 'name', 'verbose', 'read-only', 'non-destructive', 'read-write', 'force', 'registry'] as const).filter((f) => parsed[f] === true))
   if (shell !== undefined) flags.add('shell')
   if (output !== undefined) flags.add('output')
   if (parsed.headers === false) flags.add('headers')
-  return { words, flags, help: parsed.help === true, version: parsed.version === true, shell, output }
+  const namespace = last(parsed.namespace)
+  const duration = last(parsed.duration)
+  const client = last(parsed.client)
+  for (const [flag, value] of [['namespace', namespace], ['duration', duration], ['client', client]] as const) if (value !== undefined) flags.add(flag)
+  return { words, flags, help: parsed.help === true, version: parsed.version === true, shell, output, namespace, duration, client }
 }
 
 function checkFlags(kind: OperationKind, word: string, flags: Set<Flag>, hint: UsageHint): void {
@@ -202,6 +232,11 @@ function commandOf(word: string, hint: UsageHint): OperationKind {
   if (kind) return kind
   const near = closestCommand(word)
   throw new UsageError(`unknown command '${word}'`, near ? `did you mean '${near}'? (${hint(null)})` : hint(null))
+}
+
+/** --namespace, validated (Kubernetes' rule) before anything uses it; null when not given. */
+function namespaceOf(p: Pick<Parsed, 'namespace'>): string | null {
+  return p.namespace === undefined ? null : validateNamespace(p.namespace)
 }
 
 function build(kind: OperationKind, word: string, args: string[], p: Parsed, hint: UsageHint): Operation {
@@ -241,12 +276,9 @@ function build(kind: OperationKind, word: string, args: string[], p: Parsed, hin
       noArgs()
       if (json && flags.has('name')) throw usage('current takes --json or --name, not both')
       return { kind, json, nameOnly: flags.has('name') }
-    case 'mcp-setup':
-      noArgs()
-      return { kind }
     case 'cleanup':
       noArgs()
-      return { kind, registry: flags.has('registry') }
+      return { kind, yes: flags.has('yes'), registry: flags.has('registry') }
     case 'doctor':
       noArgs()
       return { kind, json }
@@ -258,11 +290,24 @@ function build(kind: OperationKind, word: string, args: string[], p: Parsed, hin
       if (flags.has('force') && action !== 'delete') throw usage('--force goes with registry delete (to remove it while clusters use it)')
       return { kind, action, json, force: flags.has('force') }
     }
+    case 'mcp-setup': {
+      noArgs()
+      const modes = (['read-only', 'non-destructive', 'read-write'] as const).filter((m) => flags.has(m))
+      if (modes.length > 1) throw usage(`mcp-setup takes one of --read-only, --non-destructive, --read-write (got ${modes.map((m) => `--${m}`).join(' and ')})`)
+      const client = p.client === undefined ? 'claude' : knownClient(p.client)
+      return { kind, client, mode: modes[0] ?? null, force: flags.has('force'), namespace: namespaceOf(p) }
+    }
+    case 'credentials': {
+      const name = args.length === 0 ? null : oneName()
+      if (p.namespace === undefined) throw usage('credentials needs --namespace NS: the namespace the credentials are scoped to')
+      const namespace = validateNamespace(p.namespace)
+      return { kind, name, namespace, access: flags.has('read-only') ? 'view' : 'edit', duration: parseTokenDuration(p.duration ?? DEFAULT_TOKEN_DURATION), json }
+    }
     case 'info':
       return { kind, name: oneName(), json }
     case 'switch': {
       const name = args.length === 0 ? null : args.length === 1 && args[0] === '-' ? '-' : oneName()
-      return { kind, name, shell: p.shell !== undefined, syntax: (p.shell || 'sh') as ShellSyntax, verbose: flags.has('verbose') }
+      return { kind, name, shell: p.shell !== undefined, syntax: (p.shell || 'sh') as ShellSyntax, verbose: flags.has('verbose'), namespace: namespaceOf(p) }
     }
     case 'delete':
       return { kind, names: names(), yes: flags.has('yes') }
@@ -272,7 +317,7 @@ function build(kind: OperationKind, word: string, args: string[], p: Parsed, hin
     case 'stop':
       return { kind, names: names() }
     case 'shell':
-      return { kind, name: oneName() }
+      return { kind, name: oneName(), namespace: namespaceOf(p) }
     case 'completion': {
       if (args.length !== 1 || !(COMPLETION_SHELLS as readonly string[]).includes(args[0]!)) {
         throw usage(`completion needs one shell: ${COMPLETION_SHELLS.join(', ')}${args.length > 0 ? ` (got '${args.join(' ')}')` : ''}`)
@@ -285,18 +330,41 @@ function build(kind: OperationKind, word: string, args: string[], p: Parsed, hin
   }
 }
 
-/** `exec NAME [--] CMD [ARGS...]`: everything after NAME (and `--`) is the command, untouched. */
-function parseExec(rest: string[], hint: UsageHint): Operation {
+/**
+ * `exec [--namespace NS] NAME [--namespace NS] [--] CMD [ARGS...]`: our options come before the
+ * command (which starts at `--` or at the first word that is not one of them); everything from
+ * there on is the command, untouched, its own `--namespace` included.
+ */
+function parseExec(rest: string[], hint: UsageHint, namespaceBefore: string | undefined): Operation {
   const usage = (message: string) => new UsageError(message, hint('exec'))
-  const [first, ...after] = rest
+  let namespace = namespaceBefore
+  const words = [...rest]
+  const takeNamespace = (): boolean => {
+    const w = words[0]
+    if (w === '--namespace' || w === '-n') {
+      if (words[1] === undefined) throw usage(`${w} needs a value: exec NAME ${w} NS -- CMD [ARGS...]`)
+      namespace = words[1]
+      words.splice(0, 2)
+      return true
+    }
+    if (w?.startsWith('--namespace=')) {
+      namespace = w.slice('--namespace='.length)
+      words.shift()
+      return true
+    }
+    return false
+  }
+  while (takeNamespace());
+  const first = words.shift()
   if (first === undefined) throw usage('exec needs a cluster name and a command: exec NAME -- CMD [ARGS...]')
   if (first === '-h' || first === '--help') return { kind: 'help', topic: 'exec' }
   if (isFlag(first)) throw new UsageError(`unknown flag: ${first}`, hint('exec'))
   const name = validateClusterName(first)
-  if (after[0] === '-h' || after[0] === '--help') return { kind: 'help', topic: 'exec' }
-  const command = after[0] === '--' ? after.slice(1) : after
+  if (words[0] === '-h' || words[0] === '--help') return { kind: 'help', topic: 'exec' }
+  while (takeNamespace());
+  const command = words[0] === '--' ? words.slice(1) : words
   if (command.length === 0) throw usage(`exec needs a command: exec ${name} -- CMD [ARGS...]`)
-  return { kind: 'exec', name, command }
+  return { kind: 'exec', name, command, namespace: namespace === undefined ? null : validateNamespace(namespace) }
 }
 
 /**
@@ -313,7 +381,7 @@ export function parseArgs(argv: readonly string[], hint: UsageHint = defaultUsag
     if (before.help) return { kind: 'help', topic: kind }
     if (before.version) return { kind: 'version', json: false }
     checkFlags(kind, kind, before.flags, hint)
-    return kind === 'exec' ? parseExec(argv.slice(at + 1), hint) : { kind, words: argv.slice(at + 1) }
+    return kind === 'exec' ? parseExec(argv.slice(at + 1), hint, before.namespace) : { kind, words: argv.slice(at + 1) }
   }
   const parsed = parseFlags([...argv], hint)
   const { words, flags } = parsed

@@ -1,5 +1,9 @@
 import { lstat, readdir } from 'node:fs/promises'
 import { forgetCluster, pruneChoices } from '../current.ts'
+import { howTo } from '../invocation.ts'
+import { isWorkTreeTop } from '../worktree.ts'
+import type { ClusterMeta } from '../registry.ts'
+import { run as deleteClusters } from './delete.ts'
 import { requireWritableDirs } from '../fsproblem.ts'
 import { removeIfExists } from '../fsutil.ts'
 import { Reservations, clearStaleLock, withLock } from '../lock.ts'
@@ -36,6 +40,13 @@ async function clearStale(ctx: Context, existing: ReadonlySet<string>): Promise<
   return (deadHolder ? 1 : 0) + removed.length + junk.length
 }
 
+/** Clusters made for a work tree (`--worktree`) that k3d has and whose work tree is gone. */
+async function abandoned(metas: readonly ClusterMeta[], existing: ReadonlySet<string>): Promise<Array<{ name: string; worktree: string }>> {
+  const perWorktree = metas.flatMap((m) => (typeof m.worktree === 'string' && existing.has(m.name) ? [{ name: m.name, worktree: m.worktree }] : []))
+  const gone = await Promise.all(perWorktree.map(async (c) => !(await isWorkTreeTop(c.worktree))))
+  return perWorktree.filter((_, i) => gone[i])
+}
+
 /**
  * `cleanup`: files of clusters k3d no longer has (metadata, our kubeconfigs, pointers) and
  * what bootstraps that died left (reservations, the port lock). A cluster that exists is never touched.
@@ -68,9 +79,17 @@ export async function run(ctx: Context, op: OperationOf<'cleanup'>): Promise<voi
     await forgetCluster(ctx.paths, name)
   }
   removed += await clearStale(ctx, existing)
+  // Clusters of work trees removed since (`git worktree remove`): a cluster is deleted only when asked.
+  const left = await abandoned(metas, existing)
+  if (left.length > 0 && op.yes) {
+    await deleteClusters(ctx, { kind: 'delete', names: left.map((c) => c.name), yes: true })
+  } else {
+    for (const c of left) out.warn(`cluster '${c.name}' belongs to work tree ${c.worktree}, which is gone; delete it with: ${howTo(ctx.env, 'cleanup', '--yes')}`)
+  }
   // The choices `switch` recorded for git work trees that have been removed since.
-  for (const { file, worktree } of await pruneChoices(ctx.paths)) {
-    out.line(worktree ? `Removed the choice of work tree ${worktree} (it is gone)` : `Removed unreadable work tree choice ${file}`)
+  for (const { file, worktree, what } of await pruneChoices(ctx.paths)) {
+    if (what === 'kubeconfig') out.line(`Removed the kubeconfig of work tree ${worktree} (it is gone; ${file})`)
+    else out.line(worktree ? `Removed the choice of work tree ${worktree} (it is gone)` : `Removed unreadable work tree choice ${file}`)
     removed++
   }
   // Only when asked: a registry no cluster uses now still holds the images the next cluster pulls.

@@ -1,11 +1,12 @@
 import type { CompletionShell, OperationKind, OperationOf } from './args.ts'
-import { ARGUMENTS, COMMAND_WORDS, COMPLETION_SHELLS, FLAG_SPELLINGS, FLAGS, LIST_FORMATS } from './args.ts'
+import { ARGUMENTS, COMMAND_WORDS, COMPLETION_SHELLS, FLAG_SPELLINGS, FLAGS, LIST_FORMATS, VALUE_FLAGS } from './args.ts'
+import { KNOWN_CLIENTS } from '../mcp.ts'
 import type { Context } from './context.ts'
 
 /** dev-up-multi's flags (its usage in lib/bootstrap), offered by the same scripts. */
 const DEV_UP_WORDS = ['--share', '-s', '--force', '-f', '--tag', '-t', '--name', '--dry-run', '--json', '--help', '-h', '--version', 'share']
 /** Recipes whose arguments start with a cluster name (or are cluster names). */
-const NAME_RECIPES = ['cluster-switch', 'cluster-info', 'cluster-delete', 'cluster-resources', 'cluster-start', 'cluster-stop', 'cluster-exec', 'cluster-shell']
+const NAME_RECIPES = ['cluster-switch', 'cluster-info', 'cluster-delete', 'cluster-resources', 'cluster-start', 'cluster-stop', 'cluster-exec', 'cluster-shell', 'cluster-credentials']
 
 const words = Object.keys(COMMAND_WORDS)
 const wordsOf = (kinds: (k: OperationKind) => boolean) => words.filter((w) => kinds(COMMAND_WORDS[w]!))
@@ -21,6 +22,8 @@ function byFlags(): Array<[string[], string[]]> {
 }
 const takesOneName = wordsOf((k) => ARGUMENTS[k] === 'name' || ARGUMENTS[k] === 'optional-name')
 const takesNames = wordsOf((k) => ARGUMENTS[k] === 'names')
+/** Spellings of the flags that take a value (-o, --namespace...): the word after them is that value. */
+const valueSpellings = VALUE_FLAGS.flatMap((f) => FLAG_SPELLINGS[f])
 
 /** Cluster names from files only (metadata and our kubeconfigs): a TAB never waits for k3d. */
 const BASH_NAMES = `__threads_agent_clusters() {
@@ -47,7 +50,7 @@ _threads_agent_cluster_manager() {
   local i cmd= at=0 positional=0
   for ((i = 1; i < COMP_CWORD; i++)); do
     case \${COMP_WORDS[i]} in
-      -o|--output) ((i++)) ;;
+      ${valueSpellings.join('|')}) ((i++)) ;;
       --shell) case \${COMP_WORDS[i+1]} in bash|zsh|fish|sh) ((i++)) ;; esac ;;
       -*) ;;
       *) if [[ -z $cmd ]]; then cmd=\${COMP_WORDS[i]}; at=$i; else ((positional++)); fi ;;
@@ -74,6 +77,8 @@ _threads_agent_cluster_manager() {
   case $prev in
     --shell) COMPREPLY=($(compgen -W "bash zsh fish" -- "$cur")); return ;;
     -o|--output) COMPREPLY=($(compgen -W "${LIST_FORMATS.join(' ')}" -- "$cur")); return ;;
+    --client) COMPREPLY=($(compgen -W "${KNOWN_CLIENTS.join(' ')}" -- "$cur")); return ;;
+    -n|--namespace|--duration) return ;;
   esac
   local flags=--help
   case $cmd in
@@ -153,6 +158,8 @@ _threads_agent_cluster_manager() {
   case \${words[CURRENT-1]} in
     --shell) compadd -- bash zsh fish; return ;;
     -o|--output) compadd -- ${LIST_FORMATS.join(' ')}; return ;;
+    --client) compadd -- ${KNOWN_CLIENTS.join(' ')}; return ;;
+    -n|--namespace|--duration) return ;;
   esac
   local -a flags=(--help)
   case $cmd in
@@ -201,7 +208,12 @@ function fish(): string {
       const seen = `__fish_seen_subcommand_from ${ws.join(' ')}`
       for (const flag of flags.filter((f) => f !== '--help')) {
         const spelled = flag.startsWith('--') ? `-l ${flag.slice(2)}` : `-s ${flag.slice(1)}`
-        const value = flag === '--shell' ? " -a 'bash zsh fish'" : flag === '-o' || flag === '--output' ? ` -x -a '${LIST_FORMATS.join(' ')}'` : ''
+        const value =
+          flag === '--shell' ? " -a 'bash zsh fish'"
+          : flag === '-o' || flag === '--output' ? ` -x -a '${LIST_FORMATS.join(' ')}'`
+          : flag === '--client' ? ` -x -a '${KNOWN_CLIENTS.join(' ')}'`
+          : valueSpellings.includes(flag) ? ' -x'
+          : ''
         lines.push(`complete -c ${prog} -n '${seen}' ${spelled}${value}`)
       }
     }

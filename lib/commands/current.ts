@@ -4,7 +4,7 @@ import type { Selection } from '../current.ts'
 import { gitConfigReader, resolveCurrent } from '../current.ts'
 import { OperationError } from '../errors.ts'
 import { howTo } from '../invocation.ts'
-import { kubeconfigPath } from '../paths.ts'
+import { credentialsPath, kubeconfigPath } from '../paths.ts'
 import type { OperationOf } from './args.ts'
 import type { Context } from './context.ts'
 import { detailLines } from './details.ts'
@@ -20,9 +20,9 @@ export function selectionText(s: Selection): string {
     case 'KUBECONFIG':
       return `$KUBECONFIG (${s.file})`
     case 'worktree':
-      return `switch in this work tree (${s.worktree})`
+      return `switch in this work tree (${s.worktree})${s.namespace ? `, namespace '${s.namespace}'` : ''}`
     case 'identity':
-      return `your ${s.shared ? 'shared' : 'personal'} cluster for this repository (${s.worktree})`
+      return s.perWorktree ? `your cluster for this work tree (${s.worktree})` : `your ${s.shared ? 'shared' : 'personal'} cluster for this repository (${s.worktree})`
     case 'pointer':
       return `last switch (${s.file})`
   }
@@ -46,7 +46,8 @@ export async function run(ctx: Context, op: OperationOf<'current'>): Promise<num
   }
   const { name } = current
   if (op.nameOnly) return ctx.out.raw(name)
-  const file = kubeconfigPath(ctx.paths, name)
+  const namespace = current.source.kind === 'worktree' ? (current.source.namespace ?? null) : null
+  const file = namespace ? credentialsPath(ctx.paths, name, namespace) : kubeconfigPath(ctx.paths, name)
   const [meta, hasFile] = await Promise.all([readMeta(ctx, name), fileExists(file)])
   const view = clusterViews([], meta ? [meta] : [], name)[0]
   const result: CurrentView = {

@@ -1,3 +1,5 @@
+import path from 'node:path'
+import { removeCredentials } from '../credentials.ts'
 import { forgetCluster } from '../current.ts'
 import { CliError, InterruptedError, OperationError, UsageError } from '../errors.ts'
 import { requireWritableDirs } from '../fsproblem.ts'
@@ -29,6 +31,7 @@ async function deleteOne(ctx: Context, t: Target): Promise<void> {
   if (t.inK3d) await ctx.out.step(`Deleting k3d cluster '${t.name}'`, () => ctx.k3d.delete(t.name, t.kubeFile))
   if (await ctx.registry.remove(t.name)) ctx.out.line(`Removed metadata ${t.metaFile}`)
   if (await removeIfExists(t.kubeFile)) ctx.out.line(`Removed kubeconfig ${t.kubeFile}`)
+  if (await removeCredentials(ctx.paths, t.name)) ctx.out.line(`Removed the namespace credentials of '${t.name}' (${path.join(ctx.paths.credentialsDir, t.name)})`)
   await forgetCluster(ctx.paths, t.name)
   ctx.out.success(t.inK3d ? `Cluster '${t.name}' deleted` : `Removed the files of '${t.name}' (k3d had no such cluster)`)
 }
@@ -49,8 +52,8 @@ export async function run(ctx: Context, op: OperationOf<'delete'>): Promise<void
   const found = await Promise.all(
     names.map(async (name) => {
       const t: Target = { name, inK3d: clusters.some((c) => c.name === name), metaFile: ctx.registry.file(name), kubeFile: kubeconfigPath(ctx.paths, name) }
-      const [hasMeta, hasKubeconfig] = await Promise.all([fileExists(t.metaFile), fileExists(t.kubeFile)])
-      return { t, any: t.inK3d || hasMeta || hasKubeconfig }
+      const [hasMeta, hasKubeconfig, hasCredentials] = await Promise.all([fileExists(t.metaFile), fileExists(t.kubeFile), fileExists(path.join(ctx.paths.credentialsDir, name))])
+      return { t, any: t.inK3d || hasMeta || hasKubeconfig || hasCredentials }
     }),
   )
   const targets = found.filter((f) => f.any).map((f) => f.t)

@@ -35,6 +35,7 @@ export function detailLines(v: ViewLike, c: Colors, cleanup = 'cleanup'): string
     lines.push(label('Repository', v.repository || '(unknown)'))
     lines.push(label('Developer', developerText(v)))
     lines.push(label('Type', v.shared ? 'Shared' : 'Personal'))
+    if (v.worktree) lines.push(label('Work tree', printable(v.worktree)))
   }
   if (v.lb_port !== null) lines.push(label('LoadBalancer', `http://localhost:${v.lb_port}`))
   if (v.api_port !== null) lines.push(label('API Server', `https://localhost:${v.api_port}`))

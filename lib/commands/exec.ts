@@ -8,7 +8,7 @@ import type { Context } from './context.ts'
  * KUBECONFIG; its exit status is ours, signals are passed on to it.
  */
 export async function run(ctx: Context, op: OperationOf<'exec'>): Promise<number> {
-  const file = await kubeconfigFor(ctx, op.name)
+  const file = await kubeconfigFor(ctx, op.name, op.namespace)
   const [cmd, ...args] = op.command as [string, ...string[]]
   return runInteractive(cmd, args, { env: clusterEnv(ctx.env, op.name, file) })
 }

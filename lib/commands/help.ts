@@ -31,13 +31,14 @@ const TOPICS: Record<OperationKind, Topic> = {
   },
   info: { usage: ['info NAME [--json]'], about: "Show one cluster's details (managed or not)." },
   switch: {
-    usage: ['switch NAME [--shell [bash|zsh|fish]] [-v]', 'switch -', 'switch'],
+    usage: ['switch NAME [--namespace NS] [--shell [bash|zsh|fish]] [-v]', 'switch -', 'switch'],
     about:
       "Make NAME current in this git work tree (and outside any), writing its kubeconfig, and print its export line.\n" +
       "'-' returns to this work tree's previous cluster; no NAME opens a picker on a terminal (else lists the names, exit 2).",
     options: [
       '--shell [SHELL]  print only the line for SHELL (bash, zsh: export; fish: set -gx), for eval',
       '-v, --verbose    also show the cluster details',
+      "-n, --namespace NS  use NAME's credentials for namespace NS (made by 'credentials') instead of its admin kubeconfig",
     ],
   },
   delete: {
@@ -49,19 +50,37 @@ const TOPICS: Record<OperationKind, Topic> = {
   },
   resources: { usage: ['resources [NAME]'], about: 'Show nodes, namespaces, deployments and services of NAME (default: the current cluster).' },
   cleanup: {
-    usage: ['cleanup [--registry]'],
-    about: 'Remove files of clusters k3d no longer has, stale port reservations and choices of removed work trees.',
-    options: ['--registry    also remove the shared image registry when no cluster uses it'],
+    usage: ['cleanup [--yes] [--registry]'],
+    about:
+      'Remove files of clusters k3d no longer has, stale port reservations and choices of removed work trees.\n' +
+      'Clusters made for a work tree (--worktree) that no longer exists are listed; --yes deletes them.',
+    options: ['-y, --yes     delete the clusters of work trees that are gone', '--registry    also remove the shared image registry when no cluster uses it'],
   },
   start: { usage: ['start NAME...'], about: 'Start stopped clusters (a port taken meanwhile is named with what holds it).' },
   stop: { usage: ['stop NAME...'], about: 'Stop clusters; they keep their ports.' },
   exec: {
-    usage: ['exec NAME -- CMD [ARGS...]'],
+    usage: ['exec NAME [--namespace NS] -- CMD [ARGS...]'],
     about: "Run CMD with KUBECONFIG set to NAME's kubeconfig (and THREADS_AGENT_CLUSTER=NAME); its exit status is passed through.",
+    options: ["-n, --namespace NS  use NAME's credentials for namespace NS (made by 'credentials'); before the command only"],
   },
   shell: {
-    usage: ['shell NAME'],
+    usage: ['shell NAME [--namespace NS]'],
     about: "Open $SHELL with KUBECONFIG set to NAME's kubeconfig, THREADS_AGENT_CLUSTER=NAME and (NAME) before the prompt. Exit it to leave.",
+    options: ["-n, --namespace NS  use NAME's credentials for namespace NS (made by 'credentials')"],
+  },
+  credentials: {
+    usage: ['credentials [NAME] --namespace NS [--read-only] [--duration 24h] [--json]'],
+    about:
+      "Credentials for one namespace of NAME (default: the current cluster), for an agent: creates the namespace if needed, a\n" +
+      "ServiceAccount bound to the built-in ClusterRole 'edit' ('view' with --read-only) in NS only, a token from\n" +
+      'kubectl create token, and a 0600 kubeconfig ~/.kube/threads-agent/credentials/NAME/config-NS on NS.\n' +
+      'Run it again for a fresh token. exec, shell, switch and mcp-setup use it with --namespace NS.',
+    options: [
+      '-n, --namespace NS  the namespace (a DNS-1123 label, not kube-*)',
+      '--read-only         bind view instead of edit: read, never write',
+      '--duration D        how long the token lives (Go durations: 90m, 24h, 168h; at least 10m; default 24h)',
+      '--json              print {cluster, namespace, service_account, role, kubeconfig, expires_at}',
+    ],
   },
   completion: {
     usage: ['completion bash|zsh|fish'],
@@ -73,13 +92,27 @@ const TOPICS: Record<OperationKind, Topic> = {
     options: ['--json        the checks as a JSON object'],
   },
   registry: {
-    usage: ['registry [status] [--json]', 'registry delete [--force|-f]'],
+    usage: ['registry [status] [--json]', 'registry delete [--force]'],
     about:
       'The image registry every cluster shares ("registry" in multi-cluster.config.json): its address, the clusters\n' +
       'using it and its images; or remove it (refused while clusters use it, unless --force).',
-    options: ['--json        the status as a JSON object', '-f, --force   delete even while clusters use it'],
+    options: ['--json        the status as a JSON object', '--force       delete even while clusters use it'],
   },
-  'mcp-setup': { usage: ['mcp-setup'], about: "Point this repository's .mcp.json kubernetes server at the current cluster." },
+  'mcp-setup': {
+    usage: ['mcp-setup [--client claude|cursor|vscode] [--read-only|--non-destructive|--read-write] [--namespace NS] [--force]'],
+    about:
+      "Point the MCP Kubernetes server of this work tree's client file (.mcp.json, .cursor/mcp.json or .vscode/mcp.json) at\n" +
+      "this work tree's kubeconfig ~/.kube/threads-agent/worktree-HASH, which 'switch' here rewrites: the server follows\n" +
+      'switches and the file stays the same. The server is "mcp" of multi-cluster.config.json (default mcp-server-kubernetes@4).',
+    options: [
+      '--client C          claude: .mcp.json (default); cursor: .cursor/mcp.json; vscode: .vscode/mcp.json',
+      "--read-only         only the server's read tools (mcp-server-kubernetes: ALLOW_ONLY_READONLY_TOOLS; kubernetes-mcp-server: --read-only)",
+      '--non-destructive   no delete tools (ALLOW_ONLY_NON_DESTRUCTIVE_TOOLS; --disable-destructive)',
+      '--read-write        lift either; without any of the three the mode the entry has is kept',
+      "-n, --namespace NS  use the current cluster's credentials for NS (made by 'credentials') instead of the work tree's kubeconfig",
+      '--force             rewrite a file that git tracks (it would commit a path of this machine)',
+    ],
+  },
   'dev-start': { usage: ['dev-start [WORDS...]'], about: "bootstrap (dev-up-multi's words, e.g. share), switch, deploy, mcp-setup." },
 }
 
@@ -103,10 +136,11 @@ Commands:
   stop NAME...                   Stop clusters (they keep their ports)
   exec NAME -- CMD [ARGS...]     Run a command against NAME (KUBECONFIG set for it alone)
   shell NAME                     Open a shell whose kubectl talks to NAME
+  credentials [NAME] -n NS       A token and kubeconfig for namespace NS only (edit, or view with --read-only)
   cleanup [--registry]           Remove files of clusters k3d no longer has, and stale port reservations
   doctor [--json]                Check the tools, free ports, and the machine's limits for many clusters
   registry [status|delete]       Show or remove the image registry the clusters share
-  mcp-setup                      Point this repository's .mcp.json kubernetes server at the current cluster
+  mcp-setup [--read-only]        Point this work tree's .mcp.json kubernetes server at its current cluster
   dev-start [WORDS...]           bootstrap (dev-up-multi's words, e.g. share), switch, deploy, mcp-setup
   completion bash|zsh|fish       Print a shell completion script
   version, --version             Show the version, Node and how this runs
@@ -116,6 +150,7 @@ Options:
   --json      Machine-readable output on stdout, nothing else there (list, current, info, version, doctor, registry)
   --shell     Print only the export line, for eval (switch)
   -y, --yes   Delete without asking; required when stdin is not a terminal (delete)
+  -n, --namespace NS  Use the credentials of namespace NS (switch, exec, shell, mcp-setup; credentials makes them)
 
 Examples:
   ${me} list                          # List all clusters

@@ -28,6 +28,7 @@ export const COMMANDS: { [K in OperationKind]?: () => Promise<Command<K>> } = {
   shell: () => import('./shell.ts'),
   completion: () => import('./completion.ts'),
   version: () => import('./version.ts'),
+  credentials: () => import('./credentials.ts'),
 }
 
 /** --json and --shell reserve stdout for the machine result; human lines go to stderr. */

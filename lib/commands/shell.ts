@@ -63,13 +63,14 @@ export async function run(ctx: Context, op: OperationOf<'shell'>): Promise<numbe
   if (inside) {
     throw new OperationError(`this shell already belongs to cluster '${inside}' (THREADS_AGENT_CLUSTER); a shell inside it is not opened`, `type 'exit' to leave it, then open one for '${op.name}'`)
   }
-  const file = await kubeconfigFor(ctx, op.name)
+  const file = await kubeconfigFor(ctx, op.name, op.namespace)
   const shell = ctx.env.SHELL || '/bin/sh'
   const dir = await mkdtemp(path.join(os.tmpdir(), 'threads-agent-shell-'))
   try {
     const launch = shellLaunch(shell, op.name, ctx.env, dir)
     for (const [name, content] of Object.entries(launch.files)) await writeFile(path.join(dir, name), content, { mode: 0o600 })
-    ctx.out.note(`Entering ${shell} for cluster '${op.name}' (KUBECONFIG=${file}); type 'exit' to leave it`)
+    const scope = op.namespace ? `, namespace '${op.namespace}'` : ''
+    ctx.out.note(`Entering ${shell} for cluster '${op.name}'${scope} (KUBECONFIG=${file}); type 'exit' to leave it`)
     const code = await runInteractive(shell, launch.args, { env: { ...clusterEnv(ctx.env, op.name, file), ...launch.env } })
     ctx.out.note(`Left the shell of cluster '${op.name}'`)
     return code

@@ -1,6 +1,6 @@
 import path from 'node:path'
 import { clusterViews } from '../clusters.ts'
-import { previousCluster, setCurrent } from '../current.ts'
+import { previousCluster, setCurrent, writeWorktreeKubeconfig } from '../current.ts'
 import { OperationError, UsageError } from '../errors.ts'
 import { requireWritableDirs } from '../fsproblem.ts'
 import { howTo } from '../invocation.ts'
@@ -8,6 +8,7 @@ import { ensureKubeconfig, exportLine } from '../kubeconfig.ts'
 import { workTreeTop } from '../worktree.ts'
 import type { OperationOf, ShellSyntax } from './args.ts'
 import type { Context } from './context.ts'
+import { requireCredentials } from './clusterenv.ts'
 import { infoBlock } from './details.ts'
 import { requireK3dCluster, resolveActive, snapshot } from './lookup.ts'
 import { pick } from './picker.ts'
@@ -43,23 +44,29 @@ async function targetName(ctx: Context, op: OperationOf<'switch'>, worktree: str
 
 /**
  * `switch NAME`: (re)writes NAME's kubeconfig in our directory and records NAME as current for
- * this git work tree (when run in one) and globally. The default kubeconfig is never touched:
- * the shell follows only when it evals the line.
+ * this git work tree (when run in one) and globally, and rewrites the work tree's own kubeconfig
+ * (lib/current.ts), which MCP servers and agents there follow. `--namespace NS` does all that with
+ * NAME's credentials for NS. The default kubeconfig is never touched: the shell follows only when
+ * it evals the line.
  */
 export async function run(ctx: Context, op: OperationOf<'switch'>): Promise<void> {
   const worktree = await workTreeTop(process.cwd())
   requireWritableDirs(ctx.paths.kubeDir, ctx.paths.configDir)
   const name = await targetName(ctx, op, worktree)
   const [found, before] = await Promise.all([requireK3dCluster(ctx, name), resolveActive(ctx)])
-  const { file, written } = await ensureKubeconfig(ctx.k3d, ctx.paths, found.cluster)
-  await setCurrent(ctx.paths, name, { worktree, before: before?.name ?? null })
+  const admin = await ensureKubeconfig(ctx.k3d, ctx.paths, found.cluster)
+  const { written } = admin
+  const file = op.namespace ? (await requireCredentials(ctx, name, op.namespace)).file : admin.file
+  await setCurrent(ctx.paths, name, { worktree, before: before?.name ?? null, namespace: op.namespace })
+  const followed = worktree ? await writeWorktreeKubeconfig(ctx.paths, worktree, file) : null
   const out = ctx.out
   if (!found.cluster.running) out.warn(`cluster '${name}' is stopped; start it with: ${howTo(ctx.env, 'start', name)}`)
-  out.success(`Switched to cluster '${name}'`)
+  out.success(`Switched to cluster '${name}'${op.namespace ? `, namespace '${op.namespace}'` : ''}`)
   if (op.shell) return out.raw(shellLine(op.syntax, file))
   if (op.verbose) {
     if (written) out.log(`Wrote kubeconfig ${file}`)
     out.log(worktree ? `Recorded for this work tree (${worktree}) and as the default outside work trees` : 'Recorded as the current cluster')
+    if (followed) out.log(`This work tree's kubeconfig, which follows its switches: ${followed}`)
     out.line()
     const view = clusterViews([found.cluster], found.meta ? [found.meta] : [], name)[0]!
     for (const line of infoBlock(view, out.c, [], howTo(ctx.env, 'cleanup'))) out.line(line)
@@ -68,7 +75,7 @@ export async function run(ctx: Context, op: OperationOf<'switch'>): Promise<void
   out.line('Run this in your shell:')
   out.line(exportLine(file))
   const inShell = ctx.env.KUBECONFIG
-  if (inShell && path.resolve(inShell) !== file) {
+  if (inShell && path.resolve(inShell) !== file && path.resolve(inShell) !== followed) {
     out.warn(`this shell's KUBECONFIG still names ${inShell}; kubectl and 'current' follow it until you run the line above`)
   }
 }

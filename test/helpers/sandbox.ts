@@ -1,5 +1,6 @@
 // A throw-away HOME and simulator state per test, with the k3d/kubectl/docker simulator first on PATH.
 import { spawn } from 'node:child_process'
+import { after } from 'node:test'
 import { readFileSync } from 'node:fs'
 import { mkdtemp, mkdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -131,4 +132,18 @@ export async function sandboxFor(t: { after(fn: () => unknown): void }): Promise
   const sb = await makeSandbox()
   t.after(() => sb.cleanup())
   return sb
+}
+
+/**
+ * A maker of temporary directories for unit tests, all removed once the test file's tests are
+ * done (call it at the top level of a test file): unit tests leave nothing in the temp dir.
+ */
+export function tempDirs(prefix: string): () => Promise<string> {
+  const made: string[] = []
+  after(() => Promise.all(made.map((d) => rm(d, { recursive: true, force: true }))))
+  return async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), prefix))
+    made.push(dir)
+    return dir
+  }
 }
