@@ -115,11 +115,17 @@ cluster-cleanup *ARGS:
 mcp-setup *ARGS:
     @{{manager}} mcp-setup "$@"
 
-# Check docker, k3d, kubectl, git identity, just and free ports
+# Check docker, k3d, kubectl, git identity, just, free ports and the machine's limits for many clusters
 [no-cd]
 [no-exit-message]
 doctor *ARGS:
     @{{manager}} doctor "$@"
+
+# The image registry all clusters share: its address, users and images (`delete [--force]` removes it)
+[no-cd]
+[no-exit-message]
+registry *ARGS:
+    @{{manager}} registry "$@"
 
 # Run the test suite (node's test runner, coverage by c8)
 test:

@@ -16,11 +16,18 @@ export interface ClusterView {
   shared: boolean | null
   lb_port: number | null
   api_port: number | null
+  /** The host address its ports are published on: k3d's HostIp, else what the metadata recorded. */
+  bind_address: string | null
+  /** `k3d-NAME:PORT` of the shared image registry it was created with (metadata), or null. */
+  registry: string | null
   kubeconfig: string | null
   created_at: string | null
   /** A per-work-tree cluster's work tree (`--worktree`); absent for the others. */
   worktree?: string
 }
+
+/** A text field of the metadata that this tool added later (files of older runs lack it). */
+const metaText = (m: ClusterMeta | undefined, key: string): string | null => (typeof m?.[key] === 'string' ? (m[key] as string) : null)
 
 /** Joins what k3d knows and what our metadata says, one row per name, sorted by name. */
 export function clusterViews(k3d: readonly K3dCluster[], metas: readonly ClusterMeta[], current: string | null): ClusterView[] {
@@ -41,6 +48,8 @@ export function clusterViews(k3d: readonly K3dCluster[], metas: readonly Cluster
       // k3d's ports are the truth for a cluster that exists; metadata may be stale.
       lb_port: k?.lbPort ?? m?.lb_port ?? null,
       api_port: k?.apiPort ?? m?.api_port ?? null,
+      bind_address: k?.lbHostIp ?? k?.apiHostIp ?? metaText(m, 'bind_address'),
+      registry: metaText(m, 'registry'),
       kubeconfig: m?.kubeconfig || null,
       created_at: m?.created_at || null,
       ...(typeof m?.worktree === 'string' ? { worktree: m.worktree } : {}),

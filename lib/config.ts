@@ -2,11 +2,15 @@ import path from 'node:path'
 import { readIfExists } from './fsutil.ts'
 import { UsageError } from './errors.ts'
 import type { PortRange } from './ports.ts'
-import { DEFAULT_API_RANGE, DEFAULT_LB_RANGE, checkRange, parseRange } from './ports.ts'
+import { DEFAULT_API_RANGE, DEFAULT_LB_RANGE, LOOPBACK, checkRange, parseBindAddress, parseRange } from './ports.ts'
 import type { Isolation } from './isolation.ts'
 import { parseIsolation } from './isolation.ts'
 import type { McpSetting } from './mcp.ts'
 import { DEFAULT_MCP, parseMcpSetting } from './mcp.ts'
+import { parseRegistrySetting } from './imageregistry.ts'
+import type { RegistrySettings } from './imageregistry.ts'
+import { k3dOverrideProblems } from './k3dconfig.ts'
+import { memoryProblem } from './memory.ts'
 
 export const CONFIG_FILE = 'multi-cluster.config.json'
 
@@ -23,6 +27,14 @@ export interface ProjectConfig {
   mcp: McpSetting
   /** Personal clusters per git identity, or per work tree ("isolation"; CLUSTER_ISOLATION and --worktree win). */
   isolation: Isolation | undefined
+  /** Host address the clusters' ports are published on: 127.0.0.1 (this machine) unless shared. */
+  bindAddress: string
+  /** The registry all clusters share, or null (images are then imported into each cluster). */
+  registry: RegistrySettings | null
+  /** Memory limits of each server and agent node (docker sizes: `512m`, `1g`), or null. */
+  memory: { servers?: string; agents?: string } | null
+  /** Keys merged into the k3d config document (k3d.io/v1alpha5 Simple), or null. */
+  k3d: Record<string, unknown> | null
 }
 
 export const DEFAULT_CONFIG: ProjectConfig = {
@@ -43,9 +55,16 @@ export const DEFAULT_CONFIG: ProjectConfig = {
   deploy: null,
   mcp: DEFAULT_MCP,
   isolation: undefined,
+  bindAddress: LOOPBACK,
+  registry: null,
+  memory: null,
+  k3d: null,
 }
 
-const KEYS = ['images', 'servers', 'agents', 'k3sArgs', 'lbPortRange', 'apiPortRange', 'deploy', 'mcp', 'mcpServer', 'isolation', '$schema', 'description']
+const KEYS = [
+  'images', 'servers', 'agents', 'k3sArgs', 'lbPortRange', 'apiPortRange', 'deploy', 'mcp', 'mcpServer', 'isolation',
+  'bind_address', 'registry', 'memory', 'k3d', '$schema', 'description',
+]
 
 type Problem = string
 
@@ -92,6 +111,54 @@ function isolation(v: unknown, problems: Problem[]): Isolation | undefined {
   }
 }
 
+/** `"bind_address"`: an IPv4 address of this host. */
+function bindAddress(v: unknown, problems: Problem[]): string | undefined {
+  if (v === undefined) return undefined
+  try {
+    if (typeof v !== 'string') throw new Error('bind_address: expected an address such as "127.0.0.1" or "0.0.0.0"')
+    return parseBindAddress(v, 'bind_address')
+  } catch (err) {
+    problems.push((err as Error).message)
+    return undefined
+  }
+}
+
+/** `"memory"`: one size for every node, or `{"servers": ..., "agents": ...}` (k3d's --servers-memory/--agents-memory). */
+function memory(v: unknown, problems: Problem[]): ProjectConfig['memory'] | undefined {
+  if (v === undefined || v === null) return undefined
+  const check = (key: string, size: unknown) => {
+    const problem = typeof size === 'string' ? memoryProblem(size) : 'expected a size such as "512m" or "1g"'
+    if (problem) problems.push(`${key}: ${problem}`)
+    return problem ? undefined : (size as string)
+  }
+  if (typeof v === 'string') {
+    const size = check('memory', v)
+    return size ? { servers: size, agents: size } : undefined
+  }
+  if (typeof v !== 'object' || Array.isArray(v)) {
+    problems.push('memory: expected a size such as "1g", or {"servers": "1g", "agents": "512m"}')
+    return undefined
+  }
+  const o = v as Record<string, unknown>
+  for (const k of Object.keys(o)) if (k !== 'servers' && k !== 'agents') problems.push(`memory.${k}: unknown key (known: servers, agents)`)
+  const out: NonNullable<ProjectConfig['memory']> = {}
+  if (o.servers !== undefined) out.servers = check('memory.servers', o.servers)
+  if (o.agents !== undefined) out.agents = check('memory.agents', o.agents)
+  return out
+}
+
+/** `"k3d"`: keys merged into the k3d config document; k3dconfig.ts says which are allowed. */
+function k3dOverride(v: unknown, registry: RegistrySettings | null | undefined, problems: Problem[]): Record<string, unknown> | undefined {
+  if (v === undefined || v === null) return undefined
+  const found = k3dOverrideProblems(v)
+  const registries = (v as { registries?: { config?: unknown } }).registries
+  if (found.length === 0 && registry?.proxy && registries?.config !== undefined) {
+    found.push('k3d.registries.config: set by this tool while "registry" caches a remote registry (its mirror is written there)')
+  }
+  problems.push(...found)
+  return found.length === 0 ? (v as Record<string, unknown>) : undefined
+}
+
 /** Validates a parsed config file; every problem is reported, one line each, with its key. */
 export function parseConfig(data: unknown, source: string): ProjectConfig {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new UsageError(`${source}: expected a JSON object`)
@@ -111,6 +178,10 @@ export function parseConfig(data: unknown, source: string): ProjectConfig {
   }
   const mcp = parseMcpSetting(o, problems)
   const isolated = isolation(o.isolation, problems)
+  const bind = bindAddress(o.bind_address, problems)
+  const registry = parseRegistrySetting(o.registry, problems)
+  const mem = memory(o.memory, problems)
+  const k3d = k3dOverride(o.k3d, registry, problems)
   if (problems.length > 0) {
     throw new UsageError(`${source}: ${problems.join('; ')}`)
   }
@@ -124,6 +195,10 @@ export function parseConfig(data: unknown, source: string): ProjectConfig {
     deploy: deploy === undefined ? DEFAULT_CONFIG.deploy : deploy,
     mcp: mcp ?? DEFAULT_CONFIG.mcp,
     isolation: isolated,
+    bindAddress: bind ?? DEFAULT_CONFIG.bindAddress,
+    registry: registry ?? DEFAULT_CONFIG.registry,
+    memory: mem ?? DEFAULT_CONFIG.memory,
+    k3d: k3d ?? DEFAULT_CONFIG.k3d,
   }
 }
 
@@ -149,7 +224,8 @@ export async function loadConfig(top: string, env: NodeJS.ProcessEnv = process.e
   }
   const lb = env.LB_PORT_RANGE ? parseRange(env.LB_PORT_RANGE, 'LB_PORT_RANGE') : config.lbPortRange
   const api = env.API_PORT_RANGE ? parseRange(env.API_PORT_RANGE, 'API_PORT_RANGE') : config.apiPortRange
-  return { ...config, lbPortRange: lb, apiPortRange: api }
+  const bind = env.BIND_ADDRESS ? parseBindAddress(env.BIND_ADDRESS, 'BIND_ADDRESS') : config.bindAddress
+  return { ...config, lbPortRange: lb, apiPortRange: api, bindAddress: bind }
 }
 
 export function imagesFor(config: ProjectConfig, tag: string): string[] {

@@ -1,7 +1,7 @@
 import { OperationError } from './errors.ts'
 import { referenceMatches } from './imageref.ts'
 import type { LocalImage } from './imageref.ts'
-import type { Runner } from './proc.ts'
+import type { Runner, RunResult } from './proc.ts'
 import { run as realRun } from './proc.ts'
 
 const DOCKER_DOWN = /Cannot connect to the Docker daemon|Is the docker daemon running|error during connect/i
@@ -61,8 +61,8 @@ export class Docker {
    * by docker's reference rules (lib/imageref.ts); stderr only says whether the call failed for
    * another reason (daemon down), which is an error, not a list of absent images.
    */
-  async localImages(images: readonly string[]): Promise<{ present: string[]; absent: string[] }> {
-    if (images.length === 0) return { present: [], absent: [] }
+  async localImages(images: readonly string[]): Promise<{ present: string[]; absent: string[]; listed: LocalImage[] }> {
+    if (images.length === 0) return { present: [], absent: [], listed: [] }
     const r = await this.run('docker', ['image', 'inspect', ...images])
     if (r.code === 127) throw new OperationError('docker is not installed (not on PATH)', 'install Docker (Docker Desktop, colima or docker-ce)')
     const problem = r.stderr.split('\n').map((l) => l.trim()).find((l) => l !== '' && !PER_IMAGE_ERROR.test(l))
@@ -72,8 +72,82 @@ export class Docker {
     }
     const listed = parseInspect(r.stdout)
     const present = images.filter((image) => referenceMatches(image, listed))
-    return { present, absent: images.filter((image) => !present.includes(image)) }
+    return { present, absent: images.filter((image) => !present.includes(image)), listed }
   }
+
+  private async mustSucceed(what: string, args: string[]): Promise<RunResult> {
+    const r = await this.run('docker', args)
+    if (r.code === 127) throw new OperationError('docker is not installed (not on PATH)', 'install Docker (Docker Desktop, colima or docker-ce)')
+    if (r.code !== 0) {
+      const text = `${r.stderr}\n${r.stdout}`
+      if (dockerFailure(text)?.kind === 'docker-down') throw new OperationError('the Docker daemon is not running', DOCKER_DOWN_HINT)
+      const line = r.stderr.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? `exit code ${r.code}`
+      throw new OperationError(`${what} failed: ${line.replace(/^Error response from daemon: /, '')}`)
+    }
+    return r
+  }
+
+  /** `docker tag SOURCE TARGET`. */
+  async tag(source: string, target: string): Promise<void> {
+    await this.mustSucceed(`docker tag ${source} ${target}`, ['tag', source, target])
+  }
+
+  /** `docker push REF` (the daemon pushes: `localhost` is the daemon's host). */
+  async push(ref: string): Promise<void> {
+    await this.mustSucceed(`docker push ${ref}`, ['push', ref])
+  }
+
+  /**
+   * `docker info` as JSON, for the doctor: which engine this is and what it has. With the daemon
+   * down the CLI still prints its client part (ServerVersion empty) and exits 1.
+   */
+  async info(): Promise<DockerInfo> {
+    const r = await this.mustSucceed('docker info', ['info', '--format', '{{json .}}'])
+    try {
+      return JSON.parse(r.stdout) as DockerInfo
+    } catch {
+      throw new OperationError('docker info --format {{json .}} printed something that is not JSON')
+    }
+  }
+
+  /** Every docker network with its IPv4 subnets: `docker network ls -q`, then one `docker network inspect`. */
+  async networks(): Promise<DockerNetwork[]> {
+    const ids = (await this.mustSucceed('docker network ls', ['network', 'ls', '-q'])).stdout.split('\n').map((l) => l.trim()).filter(Boolean)
+    if (ids.length === 0) return []
+    const r = await this.mustSucceed('docker network inspect', ['network', 'inspect', ...ids])
+    let data: unknown
+    try {
+      data = JSON.parse(r.stdout)
+    } catch {
+      throw new OperationError('docker network inspect printed something that is not JSON')
+    }
+    if (!Array.isArray(data)) return []
+    return (data as Array<{ Name?: string; Driver?: string; IPAM?: { Config?: Array<{ Subnet?: string }> | null } }>).map((n) => ({
+      name: n.Name ?? '',
+      driver: n.Driver ?? '',
+      subnets: (n.IPAM?.Config ?? []).map((c) => c.Subnet ?? '').filter((x) => /^\d+\.\d+\.\d+\.\d+\/\d+$/.test(x)),
+    }))
+  }
+}
+
+/** The fields of `docker info` the doctor reads (moby api/types/system.Info). */
+export interface DockerInfo {
+  ServerVersion?: string
+  OperatingSystem?: string
+  Name?: string
+  MemTotal?: number
+  NCPU?: number
+  SecurityOptions?: string[] | null
+  DefaultAddressPools?: Array<{ Base: string; Size: number }> | null
+  ClientInfo?: { Context?: string; Version?: string }
+  [key: string]: unknown
+}
+
+export interface DockerNetwork {
+  name: string
+  driver: string
+  /** IPv4 subnets (`172.18.0.0/16`). */
+  subnets: string[]
 }
 
 /** A line of `docker image inspect` stderr about one reference: it is absent or not a valid name. */

@@ -107,6 +107,7 @@ const RECIPES: Record<string, string> = {
   credentials: 'cluster-credentials',
   'mcp-setup': 'mcp-setup',
   doctor: 'doctor',
+  registry: 'registry',
   'dev-start': 'dev-start-multi',
   bootstrap: 'bootstrap-multi',
 }

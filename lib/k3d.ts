@@ -2,6 +2,8 @@ import { OperationError } from './errors.ts'
 import type { Runner, RunResult } from './proc.ts'
 import { run as realRun } from './proc.ts'
 import { DOCKER_DOWN_HINT, dockerFailure, portConflictLine } from './docker.ts'
+import type { SimpleConfig } from './k3dconfig.ts'
+import { parseHumanSize } from './memory.ts'
 import { privateKubeconfigTarget } from './kubeconfig.ts'
 
 /** What we need of one entry of `k3d cluster list -o json`. */
@@ -14,7 +16,15 @@ export interface K3dCluster {
   agentsCount: number
   lbPort: number | null // host port mapped to the load balancer's 80/tcp
   apiPort: number | null // host port of the Kubernetes API
+  /** The host address those two are published on (k3d's `HostIp`): 127.0.0.1, 0.0.0.0, ... */
+  lbHostIp: string | null
+  apiHostIp: string | null
   hostPorts: number[] // every host port the cluster maps, running or not
+  /** Memory limits of its server and agent nodes in bytes (k3d's node `Memory`), null when unlimited. */
+  serversMemory: number | null
+  agentsMemory: number | null
+  /** The docker network k3d made for it. */
+  network: string | null
 }
 
 export interface CreateSpec {
@@ -30,13 +40,17 @@ export const MIN_K3D_MAJOR = 5
 
 type Binding = { HostIp?: string; HostPort?: string }
 interface RawNode {
+  name?: string
   role?: string
-  State?: { Running?: boolean }
+  Memory?: string
+  Networks?: string[] | null
+  State?: { Running?: boolean; Status?: string }
   portMappings?: Record<string, Binding[] | undefined>
   serverOpts?: { kubeAPI?: { Binding?: Binding; Port?: string } }
 }
 interface RawCluster {
   name?: unknown
+  network?: { name?: string }
   nodes?: RawNode[]
   serversRunning?: number
   serversCount?: number
@@ -96,6 +110,9 @@ export function parseClusterList(json: string): K3dCluster[] {
     const servers = nodes.filter((n) => n.role === 'server')
     const serversRunning = c.serversRunning ?? servers.filter((n) => n.State?.Running).length
     const serversCount = c.serversCount ?? servers.length
+    const lbBinding = lb?.portMappings?.['80/tcp']?.[0]
+    const apiBinding = server?.serverOpts?.kubeAPI?.Binding?.HostPort ? server.serverOpts.kubeAPI.Binding : lb?.portMappings?.['6443/tcp']?.[0]
+    const limit = (role: string) => parseHumanSize(nodes.find((n) => n.role === role)?.Memory)
     return {
       name: c.name as string,
       running: serversCount > 0 && serversRunning === serversCount,
@@ -105,7 +122,12 @@ export function parseClusterList(json: string): K3dCluster[] {
       agentsCount: c.agentsCount ?? 0,
       lbPort: portOf(lb?.portMappings?.['80/tcp']?.[0]),
       apiPort: portOf(server?.serverOpts?.kubeAPI?.Binding) ?? portOf(lb?.portMappings?.['6443/tcp']?.[0]),
+      lbHostIp: lbBinding?.HostIp || null,
+      apiHostIp: apiBinding?.HostIp || null,
       hostPorts: [...hostPorts].sort((a, b) => a - b),
+      serversMemory: limit('server'),
+      agentsMemory: limit('agent'),
+      network: c.network?.name ?? null,
     }
   })
 }
@@ -122,6 +144,38 @@ export function parseVersion(text: string): { version: string; major: number } |
   return version && Number.isFinite(major) ? { version, major } : null
 }
 
+/** What we need of one entry of `k3d registry list -o json` (a registry node). */
+export interface K3dRegistry {
+  /** The node: `k3d-NAME`. */
+  node: string
+  running: boolean
+  hostIp: string | null
+  hostPort: number | null
+  /** Docker networks it is connected to: `k3d-CLUSTER` for each cluster created with it. */
+  networks: string[]
+}
+
+/**
+ * Parses `k3d registry list -o json` (k3d's registry nodes: cmd/registry/registryList.go). The
+ * host port is read from the node's one port mapping, as k3d's RegistryFromNode does: the
+ * `k3s.registry.port.external` label does not survive into the listing (only k3d.* labels do).
+ */
+export function parseRegistryList(json: string): K3dRegistry[] {
+  let data: unknown
+  try {
+    data = JSON.parse(json.trim() || '[]')
+  } catch {
+    throw new OperationError('k3d registry list -o json printed something that is not JSON')
+  }
+  if (!Array.isArray(data)) throw new OperationError('k3d registry list -o json did not print an array')
+  return (data as RawNode[])
+    .filter((n) => typeof n?.name === 'string' && (n.role === undefined || n.role === 'registry'))
+    .map((n) => {
+      const binding = Object.values(n.portMappings ?? {})[0]?.[0]
+      return { node: n.name!, running: n.State?.Running === true, hostIp: binding?.HostIp || null, hostPort: portOf(binding), networks: n.Networks ?? [] }
+    })
+}
+
 /**
  * Arguments of the one create call (spec: Behaviour). The default kubeconfig is left alone:
  * without --kubeconfig-update-default=false k3d re-points every other shell at this cluster.
@@ -135,6 +189,12 @@ export function createArgs(spec: CreateSpec): string[] {
 }
 
 export const listArgs = () => ['cluster', 'list', '-o', 'json']
+export const registryListArgs = () => ['registry', 'list', '-o', 'json']
+/** `k3d registry create NAME --port HOST:PORT`: the node is `k3d-NAME` (cmd/registry/registryCreate.go). */
+export function registryCreateArgs(name: string, hostIp: string, port: number, proxy: string | null): string[] {
+  return ['registry', 'create', name, '--port', `${hostIp}:${port}`, ...(proxy ? ['--proxy-remote-url', proxy] : []), '--no-help']
+}
+export const registryDeleteArgs = (node: string) => ['registry', 'delete', node]
 export const deleteArgs = (name: string) => ['cluster', 'delete', name]
 export const startArgs = (name: string) => ['cluster', 'start', name]
 export const stopArgs = (name: string) => ['cluster', 'stop', name]
@@ -154,7 +214,7 @@ export interface K3dFailure {
 
 // k3d's own words (cmd/cluster/clusterCreate.go, pkg/client/cluster.go, cobra's flag errors).
 const NAME_TAKEN = /because a cluster with that name already exists/i
-const NOT_FOUND = /No nodes found for (?:given )?cluster|failed to get cluster/i
+const NOT_FOUND = /No nodes found for (?:given )?cluster|failed to get cluster|Didn't find container for node/i
 const INVALID_NAME = /is not a valid hostname as per RFC 1123|Cluster name must be <=/i
 const USAGE = /unknown flag|unknown shorthand flag|flag needs an argument|invalid argument .* for .* flag/i
 
@@ -225,6 +285,29 @@ export class K3d {
 
   async create(args: string[]): Promise<RunResult> {
     return this.call('k3d cluster create', args)
+  }
+
+  /**
+   * Creates the cluster DOC describes: the document on stdin where k3d reads one (v5.5+),
+   * else the same cluster as flags (lib/k3dconfig.ts).
+   */
+  async createFromDocument(doc: SimpleConfig, k3dVersion: string): Promise<RunResult> {
+    // Loaded here: the YAML library stays out of the start-up of commands that never create (list, current).
+    const { configArgs, documentFlags, documentYaml, readsConfigFromStdin } = await import('./k3dconfig.ts')
+    if (readsConfigFromStdin(k3dVersion)) return this.call('k3d cluster create', configArgs(doc.metadata.name), documentYaml(doc))
+    return this.call('k3d cluster create', documentFlags(doc))
+  }
+
+  async registries(): Promise<K3dRegistry[]> {
+    return parseRegistryList((await this.call('k3d registry list', registryListArgs())).stdout)
+  }
+
+  async createRegistry(name: string, hostIp: string, port: number, proxy: string | null): Promise<void> {
+    await this.call(`k3d registry create ${name}`, registryCreateArgs(name, hostIp, port, proxy))
+  }
+
+  async deleteRegistry(node: string): Promise<void> {
+    await this.call(`k3d registry delete ${node}`, registryDeleteArgs(node))
   }
 
   /**

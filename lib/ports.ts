@@ -105,7 +105,7 @@ function canListen(port: number, host: string, ipv6Only: boolean): Promise<boole
     const server = net.createServer()
     server.unref()
     server.once('error', (err: NodeJS.ErrnoException) => {
-      // No IPv6 on this host: that address family cannot conflict.
+      // No such address family or address on this host: nothing can hold the port there.
       if (err.code === 'EAFNOSUPPORT' || err.code === 'EADDRNOTAVAIL') resolve(null)
       else resolve(false)
     })
@@ -113,11 +113,52 @@ function canListen(port: number, host: string, ipv6Only: boolean): Promise<boole
   })
 }
 
+/** Where clusters publish their ports unless the project shares them on the network. */
+export const LOOPBACK = '127.0.0.1'
+export const ALL_INTERFACES = '0.0.0.0'
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/
+
 /**
- * Docker publishes a port on 0.0.0.0 and on [::]; the bind fails if anything holds either
- * (a listener on 127.0.0.1:P blocks 0.0.0.0:P on Linux). Probe both, as docker will bind.
+ * A bind address from multi-cluster.config.json or BIND_ADDRESS: an IPv4 address of this host
+ * (k3d's --api-port takes `HOSTIP:PORT` in IPv4 only: cmd/util/ports.go apiPortRegexp).
  */
-export const probeHostPort: PortProbe = async (port) => {
-  if ((await canListen(port, '0.0.0.0', false)) === false) return false
-  return (await canListen(port, '::', true)) !== false
+export function parseBindAddress(text: string, source: string): string {
+  const value = text.trim()
+  if (!IPV4.test(value)) throw new UsageError(`${source}: expected an IPv4 address such as 127.0.0.1 (this machine only) or 0.0.0.0 (the network), got ${JSON.stringify(text)}`)
+  return value
 }
+
+/** True for 127.0.0.0/8: a port bound there is reachable from this machine only. */
+export const isLoopback = (address: string) => address.startsWith('127.')
+
+/** Where the ports listen, in words: loopback is this machine only; anything else reaches the network. */
+export function bindingText(address: string): string {
+  if (isLoopback(address)) return `${address} (this machine only)`
+  return `${address} (${address === '0.0.0.0' ? 'every interface' : 'that interface'}: reachable from the network)`
+}
+
+/**
+ * The probe for ports docker will publish on ADDRESS, trying exactly those binds:
+ * - 0.0.0.0: docker binds 0.0.0.0:P and [::]:P, so a listener on either, or on any single
+ *   address such as 127.0.0.1:P (Linux refuses 0.0.0.0:P then), makes P taken;
+ * - one address (127.0.0.1): docker binds that address alone, which a listener on it or on
+ *   0.0.0.0:P blocks. For loopback [::1]:P is tried too: the kubeconfig names
+ *   `https://localhost:P`, and a client that resolves localhost to ::1 would reach whatever
+ *   listens there instead of the cluster.
+ */
+export function probeFor(address: string): PortProbe {
+  if (address === ALL_INTERFACES) {
+    return async (port) => {
+      if ((await canListen(port, ALL_INTERFACES, false)) === false) return false
+      return (await canListen(port, '::', true)) !== false
+    }
+  }
+  return async (port) => {
+    if ((await canListen(port, address, false)) === false) return false
+    return !isLoopback(address) || (await canListen(port, '::1', true)) !== false
+  }
+}
+
+/** The probe for a port published on all interfaces (k3d's default when no host is given). */
+export const probeHostPort: PortProbe = probeFor(ALL_INTERFACES)

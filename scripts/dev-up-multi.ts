@@ -10,7 +10,7 @@ import { runMain } from '../lib/main.ts'
 import { Output } from '../lib/output.ts'
 import { paths } from '../lib/paths.ts'
 import { run } from '../lib/proc.ts'
-import { BOOTSTRAP_USAGE, bootstrap, parseBootstrapArgs, printPlan, printSummary } from '../lib/bootstrap/index.ts'
+import { BOOTSTRAP_USAGE, bootstrap, configYaml, parseBootstrapArgs, printPlan, printSummary } from '../lib/bootstrap/index.ts'
 import { asksVersion, printVersion } from '../lib/commands/version.ts'
 
 await runMain(async (signal) => {
@@ -20,9 +20,11 @@ await runMain(async (signal) => {
     process.stdout.write(`${BOOTSTRAP_USAGE}\n`)
     return
   }
-  const out = new Output({ machine: opts.json })
+  // --json and -o yaml keep stdout for their result; the progress lines go to stderr
+  const out = new Output({ machine: opts.json || opts.output === 'yaml' })
   const { result, headline } = await bootstrap(opts, { cwd: process.cwd(), env: process.env, paths: paths(), out, runner: run, signal })
   if (opts.json) out.json(result)
+  else if (opts.output === 'yaml') out.raw(configYaml(result))
   else if (opts.dryRun) printPlan(out, result)
   else printSummary(out, result, headline)
 }, BOOTSTRAP_USAGE)

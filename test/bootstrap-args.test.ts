@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { parseBootstrapArgs } from '../lib/bootstrap/index.ts'
 import { ArgumentError, UsageError } from '../lib/errors.ts'
 
-const defaults = { share: false, force: false, tag: 'local', tagGiven: false, name: null, dryRun: false, json: false, wait: false, waitTimeout: 300, worktree: undefined }
+const defaults = { share: false, force: false, tag: 'local', tagGiven: false, name: null, dryRun: false, json: false, wait: false, waitTimeout: 300, worktree: undefined, output: null }
 
 test('flags, aliases, the bare word share and env defaults', () => {
   const cases: Array<[string[], NodeJS.ProcessEnv, object]> = [
@@ -17,6 +17,8 @@ test('flags, aliases, the bare word share and env defaults', () => {
     [['--wait'], {}, { ...defaults, wait: true }],
     [['--wait', '--wait-timeout', '2.5'], {}, { ...defaults, wait: true, waitTimeout: 2.5 }],
     [['--name', 'dev', '--dry-run', '--json'], {}, { ...defaults, name: 'dev', dryRun: true, json: true }],
+    [['--dry-run', '-o', 'yaml'], {}, { ...defaults, dryRun: true, output: 'yaml' }],
+    [['--output=yaml', '--dry-run'], {}, { ...defaults, dryRun: true, output: 'yaml' }],
     [[], { TAG: 'v9', FORCE_RECREATE: 'true', SHARE_CLUSTER: 'true' }, { ...defaults, tag: 'v9', force: true, share: true }],
     [['--tag', 'v1'], { TAG: 'v9' }, { ...defaults, tag: 'v1', tagGiven: true }],
     [[], { FORCE_RECREATE: 'false', SHARE_CLUSTER: 'no' }, defaults],
@@ -40,4 +42,8 @@ test('bad tag and bad names are usage errors', () => {
     assert.throws(() => parseBootstrapArgs(argv), UsageError, argv.join(' '))
   }
   assert.throws(() => parseBootstrapArgs(['--tag']), /--tag needs a value/)
+  // -o yaml: the k3d config of a dry run, alone on stdout
+  assert.throws(() => parseBootstrapArgs(['-o', 'yaml']), /-o yaml prints the k3d config a run would create from: add --dry-run/)
+  assert.throws(() => parseBootstrapArgs(['--dry-run', '-o', 'json']), /-o takes yaml/)
+  assert.throws(() => parseBootstrapArgs(['--dry-run', '-o', 'yaml', '--json']), /both take stdout/)
 })

@@ -93,14 +93,22 @@ test('decide: busy, reuse, finish, create, recreate (forced or half-made)', () =
 })
 
 test('each plan\'s steps in the old script\'s order', () => {
-  const titles = (plan: Parameters<typeof stepsFor>[0], tagGiven = false) => stepsFor(plan, { tagGiven }).map((s) => s.title)
+  const titles = (plan: Parameters<typeof stepsFor>[0], tagGiven = false, shared = true) => stepsFor(plan, { tagGiven }, shared).map((s) => s.title)
   const ports = { lbPort: 8080, apiPort: 6445, preferredLb: 8080, preferredApi: 6445 }
   const made = ['kubeconfig', 'readiness wait', 'node labels', 'cluster-info configmap', 'image import', 'metadata']
-  assert.deepEqual(titles({ kind: 'create', ports }), ['k3d cluster create', ...made])
-  assert.deepEqual(titles({ kind: 'recreate', cluster, ports, why: 'force' }), ['k3d cluster delete', 'k3d cluster create', ...made])
-  assert.deepEqual(titles({ kind: 'reuse', cluster, finish: reservation('created') }), ['k3d cluster start', ...made])
+  // the shared registry first (a no-op for a project without one): the cluster is created using
+  // it, and an old cluster is not deleted for a registry that cannot be had
+  assert.deepEqual(titles({ kind: 'create', ports }), ['shared registry', 'k3d cluster create', ...made])
+  assert.deepEqual(titles({ kind: 'recreate', cluster, ports, why: 'force' }), ['shared registry', 'k3d cluster delete', 'k3d cluster create', ...made])
+  // a cluster that exists: whether it was made with the registry decides push or import
+  const images = ['shared registry', 'image import']
+  assert.deepEqual(titles({ kind: 'reuse', cluster, finish: reservation('created') }), ['k3d cluster start', ...made.slice(0, 4), ...images, 'metadata'])
   assert.deepEqual(titles({ kind: 'reuse', cluster, finish: null }), ['k3d cluster start', 'kubeconfig', 'metadata'])
-  assert.deepEqual(titles({ kind: 'reuse', cluster, finish: null }, true), ['k3d cluster start', 'kubeconfig', 'image import', 'metadata'])
+  assert.deepEqual(titles({ kind: 'reuse', cluster, finish: null }, true), ['k3d cluster start', 'kubeconfig', ...images, 'metadata'])
+  // a project without a registry has no registry step (an interruption names the step it came before)
+  assert.deepEqual(titles({ kind: 'create', ports }, false, false), ['k3d cluster create', ...made])
+  assert.deepEqual(titles({ kind: 'recreate', cluster, ports, why: 'force' }, false, false), ['k3d cluster delete', 'k3d cluster create', ...made])
+  assert.deepEqual(titles({ kind: 'reuse', cluster, finish: null }, true, false), ['k3d cluster start', 'kubeconfig', 'image import', 'metadata'])
   // Only steps that change something outside the cluster they make have an undo.
   assert.deepEqual(stepsFor({ kind: 'create', ports }, { tagGiven: false }).filter((s) => s.undo).map((s) => s.title), ['k3d cluster create', 'kubeconfig', 'metadata'])
 })

@@ -25,7 +25,7 @@ const MANAGER = path.join(REPO_ROOT, 'scripts', 'cluster-manager.ts')
 const DEV_UP = path.join(REPO_ROOT, 'scripts', 'dev-up-multi.ts')
 /** How hints name a command when the script ran by its absolute path from outside this checkout. */
 const CLEANUP_HINT = `${MANAGER} cleanup`
-const SPEC_FIELDS = ['name', 'active', 'status', 'managed', 'repository', 'developer', 'email', 'shared', 'lb_port', 'api_port', 'kubeconfig', 'created_at']
+const SPEC_FIELDS = ['name', 'active', 'status', 'managed', 'repository', 'developer', 'email', 'shared', 'lb_port', 'api_port', 'bind_address', 'registry', 'kubeconfig', 'created_at']
 
 
 const manager = (sb: Sandbox, args: string[], env: Record<string, string | undefined> = {}): Promise<RunResult> =>
@@ -174,6 +174,7 @@ describe('list', () => {
       '  Type: Personal',
       `  LoadBalancer: http://localhost:${alpha.lb}`,
       `  API Server: https://localhost:${alpha.api}`,
+      '  Bound to: 0.0.0.0 (every interface: reachable from the network)',
       '  Created: 2025-07-22T10:30:00Z',
       '  Status: running',
       '',
@@ -184,12 +185,14 @@ describe('list', () => {
       '  Type: Shared',
       `  LoadBalancer: http://localhost:${bravo.lb}`,
       `  API Server: https://localhost:${bravo.api}`,
+      '  Bound to: 0.0.0.0 (every interface: reachable from the network)',
       '  Created: 2025-07-22T09:15:00Z',
       '  Status: stopped',
       '',
       '  Cluster: dev (unmanaged: created outside this tool)',
       `  LoadBalancer: http://localhost:${dev.lb}`,
       `  API Server: https://localhost:${dev.api}`,
+      '  Bound to: 0.0.0.0 (every interface: reachable from the network)',
       '  Status: running',
       '',
       '  Cluster: zulu-ghost-d4e5f6',
@@ -210,7 +213,7 @@ describe('list', () => {
     for (const v of views) assert.deepEqual(Object.keys(v), SPEC_FIELDS)
     assert.deepEqual(views[0], {
       name: 'alpha-vitalii-a1b2c3', active: true, status: 'running', managed: true, repository: 'alpha', developer: 'Vitalii Serbyn',
-      email: 'vitaliis@example.com', shared: false, lb_port: alpha.lb, api_port: alpha.api,
+      email: 'vitaliis@example.com', shared: false, lb_port: alpha.lb, api_port: alpha.api, bind_address: '0.0.0.0', registry: null,
       kubeconfig: kubeconfigFile(sb, 'alpha-vitalii-a1b2c3'), created_at: '2025-07-22T10:30:00Z',
     })
     assert.deepEqual(views.map((v: { name: string; status: string; managed: boolean; active: boolean; shared: boolean | null }) => [v.name, v.status, v.managed, v.active, v.shared]), [
@@ -221,7 +224,7 @@ describe('list', () => {
     ])
     assert.deepEqual(views[2], {
       name: 'dev', active: false, status: 'running', managed: false, repository: null, developer: null, email: null,
-      shared: null, lb_port: dev.lb, api_port: dev.api, kubeconfig: null, created_at: null,
+      shared: null, lb_port: dev.lb, api_port: dev.api, bind_address: '0.0.0.0', registry: null, kubeconfig: null, created_at: null,
     })
   })
 
@@ -374,7 +377,7 @@ describe('switch and current', () => {
     const gone = json(await manager(sb, ['current', '--json']))
     assert.deepEqual(gone, {
       name: 'gone', active: true, status: null, managed: false, repository: null, developer: null, email: null,
-      shared: null, lb_port: null, api_port: null, kubeconfig: null, created_at: null,
+      shared: null, lb_port: null, api_port: null, bind_address: null, registry: null, kubeconfig: null, created_at: null,
     })
     assert.deepEqual(lines(ok(await manager(sb, ['current'])).stdout), [
       'Cluster: gone (unmanaged: created outside this tool)',
@@ -742,6 +745,7 @@ describe('start, stop and resources', () => {
 describe('helpers', () => {
   const cluster = (name: string, running: boolean, hostPorts: number[]): K3dCluster => ({
     name, running, serversRunning: running ? 1 : 0, serversCount: 1, agentsRunning: 0, agentsCount: 0, lbPort: hostPorts[0] ?? null, apiPort: hostPorts[1] ?? null, hostPorts,
+    lbHostIp: '127.0.0.1', apiHostIp: '127.0.0.1', serversMemory: null, agentsMemory: null, network: `k3d-${name}`,
   })
 
   test('portHolder names a running cluster mapping the port, never a stopped one', () => {

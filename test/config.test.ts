@@ -76,3 +76,41 @@ test('colour: only on a TTY, NO_COLOR turns it off, FORCE_COLOR on (but not "0")
   assert.equal(colorEnabled({ FORCE_COLOR: '0' }, true), false)
   assert.equal(colorEnabled({ FORCE_COLOR: '1', NO_COLOR: '1' }, false), true)
 })
+
+test('bind_address, registry, memory and k3d: defaults, values, and each problem with its key', async () => {
+  assert.equal(DEFAULT_CONFIG.bindAddress, '127.0.0.1')
+  assert.equal(DEFAULT_CONFIG.registry, null)
+  const c = parseConfig({ bind_address: '0.0.0.0', registry: true, memory: '1g', k3d: { volumes: [{ volume: '/x:/x' }] } }, 'f.json')
+  assert.equal(c.bindAddress, '0.0.0.0')
+  assert.deepEqual(c.registry, { name: 'threads-agent-registry', portRange: { start: 5000, end: 5099 }, proxy: null })
+  assert.deepEqual(c.memory, { servers: '1g', agents: '1g' })
+  assert.deepEqual(c.k3d, { volumes: [{ volume: '/x:/x' }] })
+  const custom = parseConfig({ registry: { name: 'team-reg', port_range: '5100-5109', proxy: 'https://registry-1.docker.io' }, memory: { agents: '512m' } }, 'f.json')
+  assert.deepEqual(custom.registry, { name: 'team-reg', portRange: { start: 5100, end: 5109 }, proxy: 'https://registry-1.docker.io' })
+  assert.deepEqual(custom.memory, { agents: '512m' })
+  assert.equal(parseConfig({ registry: false }, 'f.json').registry, null)
+  const cases: Array<[unknown, RegExp]> = [
+    [{ bind_address: 'localhost' }, /bind_address: expected an IPv4 address/],
+    [{ bind_address: 0 }, /bind_address: expected an address/],
+    [{ memory: '512' }, /memory: "512" is below docker's minimum/],
+    [{ memory: 'huge' }, /memory: "huge" is not a size docker understands/],
+    [{ memory: { servers: '1g', nodes: '1g' } }, /memory\.nodes: unknown key/],
+    [{ memory: [] }, /memory: expected a size/],
+    [{ registry: 'yes' }, /registry: expected true, false or/],
+    [{ registry: { name: 'Bad_Name' } }, /registry\.name: name "Bad_Name" is not a valid hostname/],
+    [{ registry: { port_range: '5099-5000' } }, /registry\.port_range: range 5099-5000 is inverted/],
+    [{ registry: { proxy: 'registry-1.docker.io' } }, /registry\.proxy: expected the URL/],
+    [{ registry: { host: 'x' } }, /registry\.host: unknown key/],
+    [{ k3d: { volume: [] } }, /k3d\.volume: not a key of k3d's config/],
+    [{ k3d: { ports: [] } }, /k3d\.ports: set by this tool/],
+    [{ k3d: { options: { kubeconfig: { switchCurrentContext: true } } } }, /k3d\.options\.kubeconfig: set by this tool/],
+    [{ registry: { proxy: 'https://registry-1.docker.io' }, k3d: { registries: { config: 'x' } } }, /k3d\.registries\.config: set by this tool while "registry" caches/],
+  ]
+  for (const [data, re] of cases) assert.throws(() => parseConfig(data, 'f.json'), (e: unknown) => e instanceof UsageError && re.test(e.message), JSON.stringify(data))
+  // BIND_ADDRESS overrides the file, and is checked the same way
+  const top = await tmp()
+  await fs.writeFile(path.join(top, CONFIG_FILE), JSON.stringify({ bind_address: '0.0.0.0' }))
+  assert.equal((await loadConfig(top, { BIND_ADDRESS: '127.0.0.1' })).bindAddress, '127.0.0.1')
+  assert.equal((await loadConfig(top, {})).bindAddress, '0.0.0.0')
+  await assert.rejects(loadConfig(top, { BIND_ADDRESS: 'everywhere' }), (e: unknown) => e instanceof UsageError && /^BIND_ADDRESS: /.test(e.message))
+})

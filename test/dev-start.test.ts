@@ -1,6 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import path from 'node:path'
+import net from 'node:net'
 import fs from 'fs-extra'
 import { sandboxFor, REPO_ROOT, BIN_DIR } from './helpers/sandbox.ts'
 import type { Sandbox, RunResult } from './helpers/sandbox.ts'
@@ -123,6 +124,50 @@ test('doctor: all ✓ with the simulator; docker down, k3d missing or no git ide
   const noId = await sb.run(MANAGER, ['doctor'], { cwd: anonymous })
   assert.equal(noId.code, 1)
   assert.match(noId.stdout, /^✗ git identity: git user.name is not set — git config user.name/m)
+})
+
+/** A port nothing listens on now (the kernel's choice). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+test('doctor: runtime, memory, inotify, networks and the registry, each with its fix; --json for scripts', async (t) => {
+  const sb = await sandboxFor(t)
+  const repo = await makeRepo(sb)
+  const [lb, api] = [await freePort(), await freePort()]
+  assert.equal((await sb.run('k3d', ['cluster', 'create', 'one', '-p', `127.0.0.1:${lb}:80@loadbalancer`, '--api-port', `127.0.0.1:${api}`, '--kubeconfig-update-default=false'])).code, 0)
+  // an engine of 600 MiB: one idle k3s server (~0.5 GB) is above 80 % of it
+  const env = { K3D_SIM_DOCKER_INFO: JSON.stringify({ MemTotal: 600 * 1024 ** 2 }) }
+  const r = await sb.run(MANAGER, ['doctor'], { cwd: repo, env })
+  assert.equal(r.code, 0, r.stdout + r.stderr)
+  assert.match(r.stdout, /^✓ runtime: Docker Engine \S+ .*, local$/m)
+  assert.match(r.stdout, /^⚠ memory: 1 running cluster\(s\) need ~[\d.]+ [GM]B of 600 MB \(\d+ %; idle k3s: ~0\.5 GB a server, ~0\.14 GB an agent\), room for ~0 more of .* — stop clusters you are not using \(.*cluster-manager\.ts stop NAME\), make them smaller/m)
+  assert.match(r.stdout, /^[✓⚠] inotify: (\d+ running k3s node\(s\)|not checked)/m)
+  assert.match(r.stdout, /^✓ networks: /m)
+  assert.match(r.stdout, /^✓ registry: none configured: images are imported into each cluster/m)
+
+  const json = await sb.run(MANAGER, ['doctor', '--json'], { cwd: repo, env })
+  assert.equal(json.code, 0, json.stderr)
+  const report = JSON.parse(json.stdout) as { ok: boolean; checks: Array<{ name: string; status: string; required: boolean; fix: string | null }> }
+  assert.equal(report.ok, true)
+  const byName = Object.fromEntries(report.checks.map((c) => [c.name, c]))
+  for (const name of ['docker', 'k3d', 'ports', 'runtime', 'memory', 'inotify', 'networks', 'registry']) assert.ok(byName[name], `no ${name} check`)
+  assert.equal(byName.memory!.status, 'warn')
+  assert.match(byName.memory!.fix!, /stop clusters you are not using/)
+  assert.equal(byName.docker!.fix, null)
+
+  // a rootless engine is a warning with its fix; with a registry configured, it is not made yet
+  await fs.writeFile(path.join(repo, 'multi-cluster.config.json'), JSON.stringify({ registry: true }))
+  const rootless = await sb.run(MANAGER, ['doctor'], { cwd: repo, env: { K3D_SIM_DOCKER_INFO: JSON.stringify({ SecurityOptions: ['name=seccomp,profile=builtin', 'name=rootless'] }) } })
+  assert.match(rootless.stdout, /^⚠ runtime: Docker Engine .*rootless.* — see https:\/\/k3d\.io/m)
+  assert.match(rootless.stdout, /^✓ registry: k3d-threads-agent-registry: not created yet; the next bootstrap creates it on a port of 5000-5099$/m)
 })
 
 test('a bad config file is rejected with the key named (exit 2), before anything changes', async (t) => {

@@ -23,6 +23,14 @@ async function clusters(sb: Sandbox): Promise<Array<{ name: string; serversRunni
   return JSON.parse(r.stdout)
 }
 
+/** Where k3d says a cluster's load balancer (80/tcp) and API (6443/tcp) are published: k3d's HostIp and HostPort. */
+async function bindings(sb: Sandbox, name: string): Promise<{ lb: unknown; api: unknown }> {
+  type Node = { role: string; portMappings?: Record<string, Array<{ HostIp: string; HostPort: string }>> }
+  const c = (await clusters(sb)).find((x) => x.name === name) as unknown as { nodes: Node[] } | undefined
+  const lb = c?.nodes.find((n) => n.role === 'loadbalancer')
+  return { lb: lb?.portMappings?.['80/tcp']?.[0], api: lb?.portMappings?.['6443/tcp']?.[0] }
+}
+
 const metaFile = (sb: Sandbox, name: string) => path.join(sb.home, '.config', 'threads-agent', 'clusters', `${name}.json`)
 const kubeconfigFile = (sb: Sandbox, name: string) => path.join(sb.home, '.kube', 'threads-agent', `config-${name}`)
 const readMeta = async (sb: Sandbox, name: string) => JSON.parse(await fs.readFile(metaFile(sb, name), 'utf8'))
@@ -67,8 +75,9 @@ test('personal and shared clusters get the names and (when free) the ports of th
     const meta = await readMeta(sb, name)
     assert.deepEqual(
       Object.keys(meta).sort(),
-      ['api_port', 'created_at', 'developer', 'email', 'k3d_version', 'kubeconfig', 'lb_port', 'name', 'repository', 'shared'],
+      ['api_port', 'bind_address', 'created_at', 'developer', 'email', 'k3d_version', 'kubeconfig', 'lb_port', 'name', 'repository', 'shared'],
     )
+    assert.equal(meta.bind_address, '127.0.0.1')
     assert.equal(meta.developer, 'Vitalii Serbyn')
     assert.equal(meta.shared, args.length > 0)
     assert.match(meta.created_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/)
@@ -88,8 +97,9 @@ test('personal and shared clusters get the names and (when free) the ports of th
     assert.equal(JSON.parse(cm.stdout).data['cluster-name'], name)
   }
   assert.deepEqual(await fs.readFile(defaultKubeconfig), before, '~/.kube/config is byte-identical')
+  // k3d v5.8.3 reads the cluster as a config document on stdin (its kubeconfig options say: leave ~/.kube/config alone)
   const create = sb.calls('k3d').find((c) => c.args[1] === 'create')!
-  assert.ok(create.args.includes('--kubeconfig-update-default=false'))
+  assert.deepEqual(create.args, ['cluster', 'create', PERSONAL, '--config', '-'])
 })
 
 test('human output ends with the summary and the export line', async (t) => {
@@ -186,11 +196,46 @@ test('an existing cluster without metadata is adopted with the ports k3d reports
   assert.deepEqual([meta.lb_port, meta.api_port], [lb, api])
 })
 
+test('a fresh cluster listens on 127.0.0.1 only; bind_address 0.0.0.0 (or BIND_ADDRESS) shares it, with a warning', async (t) => {
+  const sb = await sandboxFor(t)
+  const repo = await makeRepo(sb)
+  const first = await devUp(sb, repo, ['--json'])
+  const r = json(first)
+  assert.deepEqual(await bindings(sb, r.name), { lb: { HostIp: '127.0.0.1', HostPort: String(r.lb_port) }, api: { HostIp: '127.0.0.1', HostPort: String(r.api_port) } })
+  assert.equal(r.bind_address, '127.0.0.1')
+  assert.doesNotMatch(first.stderr, /shared with the network/)
+  // the kubeconfig names localhost either way
+  assert.match(await fs.readFile(kubeconfigFile(sb, r.name), 'utf8'), new RegExp(`server: https://localhost:${r.api_port}\n`))
+
+  await fs.writeFile(path.join(repo, 'multi-cluster.config.json'), JSON.stringify({ bind_address: '0.0.0.0' }))
+  const shared = await devUp(sb, repo, ['--force', '--json'])
+  const s = json(shared)
+  assert.deepEqual(await bindings(sb, s.name), { lb: { HostIp: '0.0.0.0', HostPort: String(s.lb_port) }, api: { HostIp: '0.0.0.0', HostPort: String(s.api_port) } })
+  assert.match(shared.stderr, /bind_address 0\.0\.0\.0 \(every interface: reachable from the network\): the cluster's API server and load balancer are shared with the network/)
+  assert.match(await fs.readFile(kubeconfigFile(sb, s.name), 'utf8'), new RegExp(`server: https://localhost:${s.api_port}\n`))
+  // a cluster that stays keeps its binding, whatever the config says now
+  await fs.rm(path.join(repo, 'multi-cluster.config.json'))
+  assert.equal(json(await devUp(sb, repo, ['--json'])).bind_address, '0.0.0.0')
+  // BIND_ADDRESS wins over the file; a bad one is a usage error
+  const env = await devUp(sb, repo, ['--force', '--json'], { BIND_ADDRESS: '0.0.0.0' })
+  assert.equal(json(env).bind_address, '0.0.0.0')
+  const bad = await devUp(sb, repo, ['--dry-run'], { BIND_ADDRESS: 'localhost' })
+  assert.equal(bad.code, 2)
+  assert.match(bad.stderr, /BIND_ADDRESS: expected an IPv4 address/)
+})
+
 test('--dry-run changes nothing and prints the plan; --json adds the spec fields', async (t) => {
   const sb = await sandboxFor(t)
   const repo = await makeRepo(sb)
   const plan = json(await devUp(sb, repo, ['--dry-run', '--json', '--tag', 'v1.0.0']))
-  assert.deepEqual(Object.keys(plan).sort(), ['action', 'api_port', 'developer', 'email', 'email_hash', 'k3d_args', 'kubeconfig', 'lb_port', 'metadata_file', 'name', 'repository', 'shared'].sort())
+  assert.deepEqual(
+    Object.keys(plan).sort(),
+    ['action', 'api_port', 'bind_address', 'developer', 'email', 'email_hash', 'k3d_args', 'k3d_config', 'kubeconfig', 'lb_port', 'metadata_file', 'name', 'registry', 'repository', 'shared'].sort(),
+  )
+  assert.equal(plan.bind_address, '127.0.0.1')
+  assert.equal(plan.registry, null)
+  assert.equal(plan.k3d_config.apiVersion, 'k3d.io/v1alpha5')
+  assert.equal(plan.k3d_config.metadata.name, PERSONAL)
   assert.equal(plan.action, 'create')
   assert.equal(plan.email_hash, 'c18b4c')
   assert.deepEqual(plan.k3d_args.slice(0, 3), ['cluster', 'create', PERSONAL])
@@ -212,8 +257,12 @@ test('a port lost between probe and create is chosen again (bounded)', async (t)
   assert.match(r.stderr, /port was taken between the check and the create/)
   const creates = sb.calls('k3d').filter((c) => c.args[1] === 'create')
   assert.equal(creates.length, 2)
-  assert.notEqual(creates[0]!.args.join(' '), creates[1]!.args.join(' '))
-  assert.ok(creates[1]!.args.includes(`${out.lb_port}:80@loadbalancer`))
+  // the document goes on stdin: the ports each attempt chose are in its log lines
+  const chosen = [...r.stderr.matchAll(/LoadBalancer port: (\d+)/g)].map((m) => Number(m[1]))
+  assert.equal(chosen.length, 2)
+  assert.notEqual(chosen[0], chosen[1])
+  assert.equal(chosen[1], out.lb_port)
+  assert.deepEqual(await bindings(sb, out.name), { lb: { HostIp: '127.0.0.1', HostPort: String(out.lb_port) }, api: { HostIp: '127.0.0.1', HostPort: String(out.api_port) } })
 
   const sb2 = await sandboxFor(t)
   const repo2 = await makeRepo(sb2)

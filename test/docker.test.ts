@@ -46,9 +46,9 @@ test('presence by repo digest, from the recorded inspect of a pushed image', asy
 
 test('nothing present, no image asked, and no docker at all', async () => {
   const none = docker20.captures['image-inspect-none']!
-  assert.deepEqual(await new Docker(replay(none).runner).localImages(recordedRefs(none)), { present: [], absent: ['ghost', 'ghost/image:1'] })
+  assert.deepEqual(await new Docker(replay(none).runner).localImages(recordedRefs(none)), { present: [], absent: ['ghost', 'ghost/image:1'], listed: [] })
   const { runner, argv } = replay(none)
-  assert.deepEqual(await new Docker(runner).localImages([]), { present: [], absent: [] })
+  assert.deepEqual(await new Docker(runner).localImages([]), { present: [], absent: [], listed: [] })
   assert.deepEqual(argv, [], 'no call for no images')
   const missing: Runner = async () => ({ code: 127, stdout: '', stderr: 'docker: not found' })
   await assert.rejects(new Docker(missing).localImages(['nginx']), (e) => e instanceof OperationError && /docker is not installed/.test(e.message))

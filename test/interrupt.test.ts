@@ -153,7 +153,8 @@ test('SIGKILL during create: the next run makes the half-made cluster again', as
   const sb = await sandboxFor(t)
   const repo = await makeRepo(sb)
   const run = start(sb, DEV_UP, [], repo, { K3D_SIM_CREATE_DELAY_MS: '1500' })
-  assert.ok(await until(() => called(sb, 'k3d', 'cluster', 'create')))
+  // k3d reads the config document from stdin first: killed before that, nothing is half-made
+  assert.ok(await until(async () => (await simClusters(sb)).some((c) => c.creating)))
   process.kill(-run.pid, 'SIGKILL')
   await run.done
   const next = await sb.run(DEV_UP, [], { cwd: repo })
@@ -261,7 +262,7 @@ test('what dead runs left: doctor reports it, cleanup removes the stale lock and
   await fs.outputJson(path.join(reservations, 'unfinished.json'), { ...dead, name: 'unfinished', lb_port: 8151, api_port: 6551, created_at: '', stage: 'created' })
   await fs.outputJson(path.join(configDir(sb), 'ports.lock', '000000000003', 'owner'), dead)
   const doctor = await sb.run(MANAGER, ['doctor'], { cwd: repo })
-  assert.match(doctor.stdout, /^! runs: left by runs that died: the port lock of pid 1, the reservation of 'gone' \(pid 1\); 'unfinished' was left unfinished by pid 1 — 'cluster-manager cleanup' removes them; 'dev-up-multi --name unfinished' finishes it$/m)
+  assert.match(doctor.stdout, /^⚠ runs: left by runs that died: the port lock of pid 1, the reservation of 'gone' \(pid 1\); 'unfinished' was left unfinished by pid 1 — 'cluster-manager cleanup' removes them; 'dev-up-multi --name unfinished' finishes it$/m)
   const cleanup = await sb.run(MANAGER, ['cleanup'], { cwd: repo })
   assert.equal(cleanup.code, 0, cleanup.stderr)
   assert.match(cleanup.stdout, /Removed the stale port lock of pid 1/)

@@ -51,7 +51,8 @@ test('through just: --help, --json and --dry-run reach the script; usage errors 
     [['cluster-switch', 'a', 'b'], /^✗ switch takes one cluster name/],
     [['cluster-info'], /^✗ info needs a cluster name/],
     [['cluster-cleanup', '--dry-run'], /^✗ unknown flag: --dry-run/],
-    [['doctor', '--json'], /^✗ doctor does not take --json/],
+    [['doctor', '--yes'], /^✗ doctor does not take --yes/],
+    [['registry', 'wipe'], /^✗ registry takes status \(the default\) or delete \(got 'wipe'\)/],
     [['cluster-list', '-o', 'wide'], /^✗ list -o takes table, name, json/],
   ] as Array<[string[], RegExp]>) {
     const r: RunResult = await just(sb, args)

@@ -172,13 +172,13 @@ test('doctor says which path runs; a stale or missing bundle silently falls back
 
   const later = new Date(Date.now() + 2000)
   await utimes(path.join(root, 'lib', 'names.ts'), later, later)
-  assert.match((await startUp())!, /^! start-up: tsx, Node v[\d.]+; lib\/names\.ts changed after the bundle was built — npm run build$/)
+  assert.match((await startUp())!, /^⚠ start-up: tsx, Node v[\d.]+; lib\/names\.ts changed after the bundle was built — npm run build$/)
   const help = await sb.run(manager, ['help'])
   assert.equal(help.code, 0)
   assert.equal(help.stderr, '', 'the fallback is silent')
 
   await rm(path.join(root, 'dist'), { recursive: true })
-  assert.match((await startUp())!, /^! start-up: tsx, Node v[\d.]+; no bundle built — npm run build$/)
+  assert.match((await startUp())!, /^⚠ start-up: tsx, Node v[\d.]+; no bundle built — npm run build$/)
 })
 
 test('without `npm ci`: one line naming the fix, exit 1; a fresh bundle needs no node_modules', async (t) => {

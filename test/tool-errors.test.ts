@@ -64,7 +64,7 @@ test('the daemon down, as recorded from the real CLI, and as k3d relays it', () 
 })
 
 test('k3d\'s own failures, from its source, are classified with the line that names them', () => {
-  const values = { cluster: 'demo', length: 40 }
+  const values = { cluster: 'demo', length: 40, node: 'k3d-reg', name: 'reg', host: 'k3d-reg', file: '-', api: 'k3d.io/v1alpha9', key: 'bogus', role: 'servers', value: '1x', network: 'k3d-demo' }
   const texts = k3d5.texts.filter((t) => t.kind && t.id !== 'docker-down')
   assert.ok(texts.length >= 4)
   for (const t of texts) {

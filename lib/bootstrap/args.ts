@@ -16,6 +16,8 @@ export interface BootstrapOptions {
   waitTimeout: number
   /** --worktree / --no-worktree (undefined: CLUSTER_ISOLATION, then the config file decide; lib/isolation.ts). */
   worktree: boolean | undefined
+  /** `-o yaml` (with --dry-run): print the k3d config document alone. */
+  output: 'yaml' | null
 }
 
 export const BOOTSTRAP_USAGE = `Usage: dev-up-multi.ts [--share|-s] [--force|-f] [--tag|-t TAG] [--name NAME] [--worktree] [--wait] [--wait-timeout SECONDS] [--dry-run] [--json] [share]
@@ -31,10 +33,12 @@ export const BOOTSTRAP_USAGE = `Usage: dev-up-multi.ts [--share|-s] [--force|-f]
                  (without --wait that is an error, exit 1)
   --wait-timeout SECONDS
                  how long --wait waits at most (default 300)
-  --dry-run      change nothing; print what would be done
+  --dry-run      change nothing; print what would be done, with the k3d config it would create from
+  -o yaml        with --dry-run: print only that k3d config (k3d.io/v1alpha5), e.g. to review or keep
   --json         print the result as JSON on stdout (logs go to stderr)
   --version      show the version, Node and how this script runs
-Environment: TAG, FORCE_RECREATE=true, SHARE_CLUSTER=true, CLUSTER_ISOLATION=worktree|identity, LB_PORT_RANGE, API_PORT_RANGE, READY_TIMEOUT (seconds)`
+Environment: TAG, FORCE_RECREATE=true, SHARE_CLUSTER=true, CLUSTER_ISOLATION=worktree|identity, LB_PORT_RANGE, API_PORT_RANGE,
+BIND_ADDRESS (127.0.0.1 by default; 0.0.0.0 shares the ports on the network), READY_TIMEOUT (seconds)`
 
 /** Docker's rule for a tag. */
 const TAG_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/
@@ -53,8 +57,8 @@ export function parseBootstrapArgs(argv: readonly string[], env: NodeJS.ProcessE
   const unknown: string[] = []
   const a = minimist([...argv], {
     boolean: ['share', 'force', 'dry-run', 'json', 'help', 'wait', 'worktree'],
-    string: ['tag', 'name', 'wait-timeout'],
-    alias: { s: 'share', f: 'force', t: 'tag', h: 'help' },
+    string: ['tag', 'name', 'wait-timeout', 'output'],
+    alias: { s: 'share', f: 'force', t: 'tag', h: 'help', o: 'output' },
     unknown: (arg) => {
       if (arg.startsWith('-')) unknown.push(arg)
       return !arg.startsWith('-')
@@ -70,6 +74,10 @@ export function parseBootstrapArgs(argv: readonly string[], env: NodeJS.ProcessE
   const tag = tagFlag ?? env.TAG ?? 'local'
   if (!TAG_RE.test(tag)) throw new UsageError(`invalid image tag ${JSON.stringify(tag)}`, 'a tag is up to 128 of [A-Za-z0-9_.-], not starting with . or -')
   const name = last(a.name)
+  const output = last(a.output)
+  if (output !== undefined && output !== 'yaml') throw new UsageError(`-o takes yaml (the k3d config of a dry run), got ${JSON.stringify(output)}`)
+  if (output === 'yaml' && !a['dry-run']) throw new UsageError('-o yaml prints the k3d config a run would create from: add --dry-run')
+  if (output === 'yaml' && a.json) throw new UsageError('--json and -o yaml both take stdout: pick one')
   // minimist makes a declared boolean false when absent: only a given --[no-]worktree decides here.
   const worktreeGiven = argv.some((w) => w === '--worktree' || w === '--no-worktree' || w.startsWith('--worktree='))
   return {
@@ -82,6 +90,7 @@ export function parseBootstrapArgs(argv: readonly string[], env: NodeJS.ProcessE
     json: a.json,
     wait: a.wait,
     waitTimeout: seconds(last(a['wait-timeout']), '--wait-timeout'),
+    output: output === 'yaml' ? 'yaml' : null,
     worktree: worktreeGiven ? Boolean(last(a.worktree as unknown)) : undefined,
   }
 }

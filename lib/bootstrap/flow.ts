@@ -4,15 +4,16 @@ import { identityFromGit, readGitFacts } from '../identity.ts'
 import { clusterNameOf, isolationOf } from '../isolation.ts'
 import { loadConfig } from '../config.ts'
 import type { ProjectConfig } from '../config.ts'
-import { K3d, K3dError, createArgs } from '../k3d.ts'
+import { K3d, K3dError } from '../k3d.ts'
 import { Kubectl } from '../kubectl.ts'
 import { Docker } from '../docker.ts'
 import { Registry, timestamp, MetaFormatError } from '../registry.ts'
 import type { ClusterMeta } from '../registry.ts'
 import { Reservations } from '../lock.ts'
 import type { Reservation } from '../lock.ts'
-import { probeHostPort } from '../ports.ts'
+import { bindingText, isLoopback, probeFor } from '../ports.ts'
 import type { PortProbe } from '../ports.ts'
+import { documentFlags, readsConfigFromStdin } from '../k3dconfig.ts'
 import { kubeconfigPath } from '../paths.ts'
 import type { Paths } from '../paths.ts'
 import type { Output } from '../output.ts'
@@ -30,6 +31,9 @@ import { runSteps, StepFailed } from './pipeline.ts'
 import { stepsFor } from './steps.ts'
 import type { Flow } from './steps.ts'
 import type { BootstrapResult } from './summary.ts'
+import { documentFor } from './document.ts'
+import { planRegistry } from './registry.ts'
+import type { SharedRegistry } from './registry.ts'
 
 export interface BootstrapDeps {
   cwd: string
@@ -95,11 +99,18 @@ interface Subject {
   worktree: string | null
 }
 
-/** The --json object for PLAN: PORTS as chosen, or k3d's (else the metadata's) for a cluster that stays. */
-function resultOf(s: Subject, plan: Plan, meta: ClusterMeta | null, ports = portsOf(plan)): BootstrapResult {
+/**
+ * The --json object for PLAN: PORTS as chosen, or k3d's (else the metadata's) for a cluster that
+ * stays, with the k3d config document it is created from (for one that stays: --force's) and
+ * its flag form. A cluster that stays keeps its binding (k3d's HostIp) and its registry.
+ */
+function resultOf(s: Subject, plan: Plan, meta: ClusterMeta | null, registry: SharedRegistry | null, ports = portsOf(plan)): BootstrapResult {
   const { name, identity, config } = s
   const lb = ports.lb ?? meta?.lb_port ?? 0
   const api = ports.api ?? meta?.api_port ?? 0
+  const doc = documentFor(config, name, { lb, api }, registry)
+  const stays = plan.kind === 'reuse'
+  const metaText = (key: string) => (typeof meta?.[key] === 'string' ? (meta[key] as string) : null)
   return {
     name,
     repository: identity.repository,
@@ -112,7 +123,10 @@ function resultOf(s: Subject, plan: Plan, meta: ClusterMeta | null, ports = port
     kubeconfig: kubeconfigPath(s.paths, name),
     metadata_file: new Registry(s.paths.metaDir).file(name),
     action: plan.kind,
-    k3d_args: plan.kind === 'reuse' ? [] : createArgs({ name, servers: config.servers, agents: config.agents, lbPort: lb, apiPort: api, k3sArgs: config.k3sArgs }),
+    k3d_args: stays ? [] : documentFlags(doc),
+    bind_address: stays ? (plan.cluster.lbHostIp ?? plan.cluster.apiHostIp ?? metaText('bind_address')) : config.bindAddress,
+    registry: registry?.ref ?? (stays ? metaText('registry') : null),
+    k3d_config: doc,
     ...(s.worktree ? { worktree: s.worktree } : {}),
   }
 }
@@ -218,26 +232,38 @@ export async function bootstrap(opts: BootstrapOptions, deps: BootstrapDeps): Pr
   out.log(`Repository: ${identity.repository}`)
   out.log(`Developer: ${printable(`${identity.developer} <${identity.email}>`)}`)
 
+  // A k3d too old to read the document gets its flags: what they cannot say is said before anything changes.
+  if (!readsConfigFromStdin(k3dVersion)) documentFlags(documentFor(config, name, { lb: 1, api: 1 }, null))
   const k3d = new K3d(runner)
   const registry = new Registry(paths.metaDir)
-  const io: ClaimIO = { k3d, registry, reservations: new Reservations(paths.reservationsDir), lockDir: paths.lockDir, probe: deps.probe ?? probeHostPort, config, signal }
+  const io: ClaimIO = { k3d, registry, reservations: new Reservations(paths.reservationsDir), lockDir: paths.lockDir, probe: deps.probe ?? probeFor(config.bindAddress), config, signal }
   const { plan, reservation } = await claimOrWait(io, out, name, opts)
   const meta = plan.kind === 'reuse' ? await readMetaOrWarn(registry, name, out) : null
-  const planned = resultOf(subject, plan, meta)
+  const makes = plan.kind !== 'reuse'
+  if (makes && !isLoopback(config.bindAddress)) out.warn(`bind_address ${bindingText(config.bindAddress)}: the cluster's API server and load balancer are shared with the network, not only this machine`)
+  // A dry run says which registry the cluster would use: the one that exists, or the port a new one would get.
+  const sharedPlan = opts.dryRun && config.registry ? await planRegistry(io, config.registry, config.bindAddress) : null
+  const planned = resultOf(subject, plan, meta, sharedPlan)
   const done = (result: BootstrapResult, headline: string): Bootstrapped => ({ result, headline, topLevel: identity.topLevel, config })
-  if (opts.dryRun) return done(planned, '')
+  if (opts.dryRun) {
+    if (makes && sharedPlan && !sharedPlan.exists) out.log(`The shared registry ${sharedPlan.node} does not exist yet: a run would create it on ${sharedPlan.hostIp}:${sharedPlan.port}`)
+    return done(planned, '')
+  }
 
   announcePlan(out, name, plan)
   const { kubeconfig } = planned
   const tools = { k3d, calm: new K3d(ignoringSignal(deps.runner)), kubectl: new Kubectl(kubeconfig, runner), docker: new Docker(runner), registry }
-  const base = { ...tools, name, opts, identity, config, paths, out, signal, worktree, kubeconfig, k3dVersion, readyTimeout, meta, createdAt: timestamp() }
+  const base = { ...tools, name, opts, identity, config, paths, out, signal, worktree, kubeconfig, k3dVersion, readyTimeout, meta, createdAt: timestamp(), claim: io, imageRegistry: null }
   const r = startRun(base, plan, io, reservation, { lb: planned.lb_port, api: planned.api_port })
   try {
-    await runSteps(stepsFor(plan, opts), r.flow, signal, sayUndoing(out, signal))
+    await runSteps(stepsFor(plan, opts, config.registry !== null), r.flow, signal, sayUndoing(out, signal))
   } catch (err) {
     throw await settle(err, r)
   }
   await releaseReservation(io, r.held.reservation)
-  if (plan.kind === 'reuse') return done(planned, plan.finish ? `Cluster '${name}' finished and ready!` : 'Cluster ready!')
-  return done(resultOf(subject, plan, null, r.flow.ports), `Cluster '${name}' created successfully!`)
+  if (plan.kind === 'reuse') {
+    const result = r.flow.imageRegistry ? { ...planned, registry: r.flow.imageRegistry.ref } : planned
+    return done(result, plan.finish ? `Cluster '${name}' finished and ready!` : 'Cluster ready!')
+  }
+  return done(resultOf(subject, plan, null, r.flow.imageRegistry, r.flow.ports), `Cluster '${name}' created successfully!`)
 }

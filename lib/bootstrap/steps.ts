@@ -3,7 +3,7 @@ import type { Identity } from '../identity.ts'
 import type { ProjectConfig } from '../config.ts'
 import { imagesFor } from '../config.ts'
 import type { K3d, K3dCluster } from '../k3d.ts'
-import { K3dError, createArgs } from '../k3d.ts'
+import { K3dError } from '../k3d.ts'
 import type { Kubectl } from '../kubectl.ts'
 import { labelValue } from '../kubectl.ts'
 import type { Docker } from '../docker.ts'
@@ -16,6 +16,11 @@ import { rethrowIfAborted, sleep } from '../cancel.ts'
 import type { BootstrapOptions } from './args.ts'
 import type { Plan } from './plan.ts'
 import type { Step } from './pipeline.ts'
+import type { ClaimIO } from './claim.ts'
+import { documentFor } from './document.ts'
+import { digestOf, ensureRegistry, pushImages, registryOfCluster } from './registry.ts'
+import type { SharedRegistry } from './registry.ts'
+import { podImage } from '../imageregistry.ts'
 
 /** Everything the steps share: read once by the flow, plus the ports, which a port clash may move. */
 export interface Flow {
@@ -46,6 +51,10 @@ export interface Flow {
   rechoose(avoid: ReadonlySet<number>): Promise<{ lb: number; api: number }>
   /** Records in the reservation that k3d created the cluster (a later run then finishes it). */
   markCreated(): Promise<void>
+  /** The port lock, reservations and probe: what creating the shared registry needs. */
+  readonly claim: ClaimIO
+  /** The shared registry this cluster is created with (or was), once the registry step found it. */
+  imageRegistry: SharedRegistry | null
 }
 
 /** How many times a port lost between probe and create is chosen again. */
@@ -88,8 +97,8 @@ const create: Step<Flow> = {
       f.out.log(`LoadBalancer port: ${f.ports.lb}`)
       f.out.log(`API port: ${f.ports.api}`)
       try {
-        const { servers, agents, k3sArgs } = f.config
-        await f.out.step(`Creating k3d cluster '${f.name}'`, () => f.k3d.create(createArgs({ name: f.name, servers, agents, lbPort: f.ports.lb, apiPort: f.ports.api, k3sArgs })))
+        const doc = documentFor(f.config, f.name, f.ports, f.imageRegistry)
+        await f.out.step(`Creating k3d cluster '${f.name}'`, () => f.k3d.createFromDocument(doc, f.k3dVersion))
         break
       } catch (err) {
         // k3d rolls a clash back itself, and a taken name is another's cluster: neither is ours
@@ -154,27 +163,58 @@ const clusterInfo: Step<Flow> = {
 }
 
 /** One line for every configured image that is not there, with the two ways to fix it. */
-export function missingImagesLine(absent: readonly string[]): string {
-  return `${absent.length} configured image(s) not found locally, not imported: ${absent.join(', ')} — build them (docker build -t IMAGE ...), pick another --tag, or list only the images you use under "images" in multi-cluster.config.json`
+export function missingImagesLine(absent: readonly string[], verb: 'imported' | 'pushed' = 'imported'): string {
+  return `${absent.length} configured image(s) not found locally, not ${verb}: ${absent.join(', ')} — build them (docker build -t IMAGE ...), pick another --tag, or list only the images you use under "images" in multi-cluster.config.json`
 }
 
 /**
- * The configured images present locally, in one `k3d image import`. A failed import is a
- * warning (the cluster works without them); an aborted one is not, nor a cluster deleted meanwhile.
+ * The shared registry (when the project has one), made first: the cluster is created using it,
+ * and an old cluster is not deleted for a registry that cannot be had. No undo: others may use it.
+ */
+const sharedRegistry: Step<Flow> = {
+  title: 'shared registry',
+  async run(f) {
+    if (f.config.registry) f.imageRegistry = await ensureRegistry(f.claim, f.out, f.config.registry, f.config.bindAddress)
+  },
+}
+
+/** A cluster that exists uses the shared registry if it was created with it (its network is connected). */
+const existingRegistry = (c: K3dCluster): Step<Flow> => ({
+  title: 'shared registry',
+  async run(f) {
+    if (!f.config.registry) return
+    f.imageRegistry = await registryOfCluster(f.claim, f.config.registry, c.network, f.config.bindAddress)
+    if (!f.imageRegistry) f.out.warn(`'${f.name}' was not created with the shared registry k3d-${f.config.registry.name}: its images are imported into it (--force recreates it with the registry)`)
+  },
+})
+
+/**
+ * The configured images present locally: pushed once to the shared registry (a pull-through
+ * cache cannot take pushes: imported then), else in one `k3d image import`. A failed import or
+ * push is a warning (the cluster works without them); an aborted one is not, nor a cluster
+ * deleted meanwhile.
  */
 const images: Step<Flow> = {
   title: 'image import',
   async run(f) {
     const later = `import them later with: k3d image import IMAGE... -c ${f.name}`
-    let found: { present: string[]; absent: string[] }
+    let found: { present: string[]; absent: string[]; listed: Awaited<ReturnType<Docker['localImages']>>['listed'] }
     try {
       found = await f.docker.localImages(imagesFor(f.config, f.opts.tag))
     } catch (err) {
       rethrowIfAborted(err, f.signal)
       return f.out.warn(`cannot tell which images exist locally (${(err as Error).message}); ${later}`)
     }
-    if (found.absent.length > 0) f.out.warn(missingImagesLine(found.absent))
+    const reg = f.imageRegistry
+    if (found.absent.length > 0) f.out.warn(missingImagesLine(found.absent, reg && !reg.proxy ? 'pushed' : 'imported'))
     if (found.present.length === 0) return
+    if (reg && !reg.proxy) {
+      const { pushed, current } = await pushImages(reg, found.present, found.listed, { docker: f.docker, digest: digestOf(reg, f.signal), out: f.out, signal: f.signal })
+      if (current.length > 0) f.out.log(`Already in ${reg.ref}: ${current.join(', ')}`)
+      const example = [...pushed, ...current][0]
+      if (example) f.out.log(`Pods pull them from the registry as ${reg.ref}/PATH:TAG, e.g. image: ${podImage(example, reg.node, reg.port)}`)
+      return
+    }
     try {
       await f.out.step(`Importing ${found.present.length} image(s) into '${f.name}': ${found.present.join(', ')}`, () => f.k3d.importImages(found.present, f.name))
     } catch (err) {
@@ -187,7 +227,13 @@ const images: Step<Flow> = {
 
 function metaOf(f: Flow, extra: Partial<ClusterMeta> = {}): ClusterMeta {
   const { repository, developer, email } = f.identity
-  return { name: f.name, repository, developer, email, lb_port: f.ports.lb, api_port: f.ports.api, kubeconfig: f.kubeconfig, created_at: f.createdAt, k3d_version: f.k3dVersion, shared: f.opts.share, ...(f.worktree ? { worktree: f.worktree } : {}), ...extra }
+  return {
+    name: f.name, repository, developer, email, lb_port: f.ports.lb, api_port: f.ports.api, kubeconfig: f.kubeconfig, created_at: f.createdAt, k3d_version: f.k3dVersion, shared: f.opts.share,
+    bind_address: f.config.bindAddress,
+    ...(f.imageRegistry ? { registry: f.imageRegistry.ref } : {}),
+    ...(f.worktree ? { worktree: f.worktree } : {}),
+    ...extra,
+  }
 }
 
 /** Metadata last. A `cluster-manager delete` that ran meanwhile takes it away again. */
@@ -241,14 +287,17 @@ const adopt: Step<Flow> = {
  * wait, label, configmap, import, metadata). A cluster a dead run left unfinished gets the
  * steps after create; an existing one is started, its kubeconfig refreshed, its metadata kept true.
  */
-export function stepsFor(plan: Plan, opts: Pick<BootstrapOptions, 'tagGiven'>): Array<Step<Flow>> {
+export function stepsFor(plan: Plan, opts: Pick<BootstrapOptions, 'tagGiven'>, shared = false): Array<Step<Flow>> {
+  // The registry steps only for a project that has one: a step that does nothing would still name itself in an interruption.
+  const registry = shared ? [sharedRegistry] : []
+  const existing = (c: K3dCluster) => (shared ? [existingRegistry(c)] : [])
   switch (plan.kind) {
     case 'create':
-      return [create, kubeconfig, ready, labels, clusterInfo, images, metadata]
+      return [...registry, create, kubeconfig, ready, labels, clusterInfo, images, metadata]
     case 'recreate':
-      return [deleteOld, create, kubeconfig, ready, labels, clusterInfo, images, metadata]
+      return [...registry, deleteOld, create, kubeconfig, ready, labels, clusterInfo, images, metadata]
     case 'reuse':
-      if (plan.finish) return [start(plan.cluster), refreshKubeconfig(plan.cluster), ready, labels, clusterInfo, images, metadata]
-      return [start(plan.cluster), refreshKubeconfig(plan.cluster), ...(opts.tagGiven ? [images] : []), adopt]
+      if (plan.finish) return [start(plan.cluster), refreshKubeconfig(plan.cluster), ready, labels, clusterInfo, ...existing(plan.cluster), images, metadata]
+      return [start(plan.cluster), refreshKubeconfig(plan.cluster), ...(opts.tagGiven ? [...existing(plan.cluster), images] : []), adopt]
   }
 }

@@ -27,8 +27,8 @@ export type Operation =
   | { kind: 'switch'; name: string | null; shell: boolean; syntax: ShellSyntax; verbose: boolean; namespace: string | null }
   | { kind: 'delete'; names: string[]; yes: boolean }
   | { kind: 'resources'; name: string | null } // null: the current cluster
-  // yes: also delete the clusters of work trees that are gone (`--worktree` clusters).
-  | { kind: 'cleanup'; yes: boolean }
+  // yes: also delete the clusters of work trees that are gone (`--worktree` clusters); registry: also remove the shared image registry when no cluster uses it.
+  | { kind: 'cleanup'; yes: boolean; registry: boolean }
   | { kind: 'start'; names: string[] }
   | { kind: 'stop'; names: string[] }
   | { kind: 'exec'; name: string; command: string[]; namespace: string | null }
@@ -37,7 +37,9 @@ export type Operation =
   | { kind: 'credentials'; name: string | null; namespace: string; access: Access; duration: number; json: boolean }
   | { kind: 'completion'; target: CompletionShell }
   // Parsed here, implemented by lib/commands/doctor.ts, mcp.ts and devstart.ts.
-  | { kind: 'doctor' }
+  | { kind: 'doctor'; json: boolean }
+  // The shared image registry (lib/imageregistry.ts): its address and images, or its removal.
+  | { kind: 'registry'; action: 'status' | 'delete'; json: boolean; force: boolean }
   // mode null: keep the mode the entry has (read-write when new); namespace: pin it to those credentials.
   | { kind: 'mcp-setup'; client: McpClient; mode: McpMode | null; force: boolean; namespace: string | null }
   | { kind: 'dev-start'; words: string[] }
@@ -52,7 +54,7 @@ export const USAGE_HINT = defaultUsageHint(null)
 
 export type Flag =
   | 'json' | 'shell' | 'yes' | 'name' | 'verbose' | 'output' | 'headers'
-  | 'namespace' | 'read-only' | 'non-destructive' | 'read-write' | 'duration' | 'client' | 'force'
+  | 'namespace' | 'read-only' | 'non-destructive' | 'read-write' | 'duration' | 'client' | 'force' | 'registry'
 
 /** How each flag is spelled on the command line (for the completion scripts and help). */
 export const FLAG_SPELLINGS: Record<Flag, readonly string[]> = {
@@ -70,6 +72,7 @@ export const FLAG_SPELLINGS: Record<Flag, readonly string[]> = {
   duration: ['--duration'],
   client: ['--client'],
   force: ['--force'],
+  registry: ['--registry'],
 }
 
 /** Flags that take a value (the completion scripts skip it, and offer values for some). */
@@ -96,6 +99,7 @@ export const COMMAND_WORDS: Record<string, OperationKind> = {
   version: 'version',
   help: 'help',
   doctor: 'doctor',
+  registry: 'registry',
   'mcp-setup': 'mcp-setup',
   'dev-start': 'dev-start',
   credentials: 'credentials',
@@ -111,13 +115,14 @@ export const FLAGS: Record<OperationKind, readonly Flag[]> = {
   switch: ['shell', 'verbose', 'namespace'],
   delete: ['yes'],
   resources: [],
-  cleanup: ['yes'],
+  cleanup: ['yes', 'registry'],
   start: [],
   stop: [],
   exec: ['namespace'],
   shell: ['namespace'],
   completion: [],
-  doctor: [],
+  doctor: ['json'],
+  registry: ['json', 'force'],
   'mcp-setup': ['client', 'read-only', 'non-destructive', 'read-write', 'force', 'namespace'],
   'dev-start': [],
   credentials: ['namespace', 'read-only', 'duration', 'json'],
@@ -140,6 +145,7 @@ export const ARGUMENTS: Record<OperationKind, 'none' | 'name' | 'names' | 'optio
   shell: 'name',
   completion: 'shell',
   doctor: 'none',
+  registry: 'words',
   'mcp-setup': 'none',
   'dev-start': 'words',
   credentials: 'optional-name',
@@ -163,7 +169,7 @@ const last = (v: unknown): string | undefined => (Array.isArray(v) ? v[v.length 
 function parseFlags(argv: string[], hint: UsageHint): Parsed {
   const unknown: string[] = []
   const parsed = minimist(argv, {
-    boolean: ['json', 'yes', 'help', 'name', 'verbose', 'version', 'headers', 'read-only', 'non-destructive', 'read-write', 'force'],
+    boolean: ['json', 'yes', 'help', 'name', 'verbose', 'version', 'headers', 'read-only', 'non-destructive', 'read-write', 'force', 'registry'],
     string: ['_', 'shell', 'output', 'namespace', 'duration', 'client'], // names such as `123` or `1e3` stay strings
     alias: { y: 'yes', h: 'help', q: 'name', v: 'verbose', o: 'output', n: 'namespace' },
     default: { headers: true },
@@ -182,7 +188,7 @@ function parseFlags(argv: string[], hint: UsageHint): Parsed {
     shell = ''
   }
   const output = last(parsed.output)
-  const flags = new Set<Flag>((['json', 'yes', 'name', 'verbose', 'read-only', 'non-destructive', 'read-write', 'force'] as const).filter((f) => parsed[f] === true))
+  const flags = new Set<Flag>((['json', 'yes', 'name', 'verbose', 'read-only', 'non-destructive', 'read-write', 'force', 'registry'] as const).filter((f) => parsed[f] === true))
   if (shell !== undefined) flags.add('shell')
   if (output !== undefined) flags.add('output')
   if (parsed.headers === false) flags.add('headers')
@@ -272,10 +278,18 @@ function build(kind: OperationKind, word: string, args: string[], p: Parsed, hin
       return { kind, json, nameOnly: flags.has('name') }
     case 'cleanup':
       noArgs()
-      return { kind, yes: flags.has('yes') }
+      return { kind, yes: flags.has('yes'), registry: flags.has('registry') }
     case 'doctor':
       noArgs()
-      return { kind }
+      return { kind, json }
+    case 'registry': {
+      if (args.length > 1 || (args[0] !== undefined && args[0] !== 'status' && args[0] !== 'delete')) {
+        throw usage(`registry takes status (the default) or delete${args.length ? ` (got '${args.join(' ')}')` : ''}`)
+      }
+      const action = (args[0] ?? 'status') as 'status' | 'delete'
+      if (flags.has('force') && action !== 'delete') throw usage('--force goes with registry delete (to remove it while clusters use it)')
+      return { kind, action, json, force: flags.has('force') }
+    }
     case 'mcp-setup': {
       noArgs()
       const modes = (['read-only', 'non-destructive', 'read-write'] as const).filter((m) => flags.has(m))

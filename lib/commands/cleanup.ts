@@ -92,5 +92,7 @@ export async function run(ctx: Context, op: OperationOf<'cleanup'>): Promise<voi
     else out.line(worktree ? `Removed the choice of work tree ${worktree} (it is gone)` : `Removed unreadable work tree choice ${file}`)
     removed++
   }
+  // Only when asked: a registry no cluster uses now still holds the images the next cluster pulls.
+  if (op.registry) removed += await (await import('./imageregistry.ts')).cleanupRegistry(ctx)
   out.success(removed === 0 ? 'Cleanup complete: nothing to remove' : `Cleanup complete: ${removed} file(s) removed`)
 }

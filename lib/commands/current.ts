@@ -51,7 +51,7 @@ export async function run(ctx: Context, op: OperationOf<'current'>): Promise<num
   const [meta, hasFile] = await Promise.all([readMeta(ctx, name), fileExists(file)])
   const view = clusterViews([], meta ? [meta] : [], name)[0]
   const result: CurrentView = {
-    ...(view ?? { name, active: true, status: null, managed: false, repository: null, developer: null, email: null, shared: null, lb_port: null, api_port: null, kubeconfig: null, created_at: null }),
+    ...(view ?? { name, active: true, status: null, managed: false, repository: null, developer: null, email: null, shared: null, lb_port: null, api_port: null, bind_address: null, registry: null, kubeconfig: null, created_at: null }),
     status: null,
     kubeconfig: hasFile ? file : (view?.kubeconfig ?? null),
   }

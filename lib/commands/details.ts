@@ -1,6 +1,7 @@
 import type { ClusterStatus, ClusterView } from '../clusters.ts'
 import type { Output } from '../output.ts'
 import { printable } from '../output.ts'
+import { bindingText } from '../ports.ts'
 export { exportLine } from '../kubeconfig.ts'
 
 type Colors = Output['c']
@@ -38,6 +39,8 @@ export function detailLines(v: ViewLike, c: Colors, cleanup = 'cleanup'): string
   }
   if (v.lb_port !== null) lines.push(label('LoadBalancer', `http://localhost:${v.lb_port}`))
   if (v.api_port !== null) lines.push(label('API Server', `https://localhost:${v.api_port}`))
+  if (v.bind_address) lines.push(label('Bound to', bindingText(v.bind_address)))
+  if (v.registry) lines.push(label('Registry', v.registry))
   if (v.managed) lines.push(label('Created', v.created_at || '(unknown)'))
   if (v.status !== null) lines.push(label('Status', statusText(v as ClusterView, cleanup)))
   return lines

@@ -41,6 +41,7 @@ export async function run(ctx: Context, op: OperationOf<'dev-start'>): Promise<v
   const { namespace, rest } = splitNamespace(op.words)
   const opts = parseBootstrapArgs(rest, ctx.env)
   if (opts === 'help') return ctx.out.raw(`dev-start takes the words of dev-up-multi, and --namespace NS (edit credentials for namespace NS only, used by this work tree's kubeconfig and MCP server):\n${BOOTSTRAP_USAGE}`)
+  if (opts.output) throw new UsageError('dev-start prints a plan, not a config: for the k3d config alone use bootstrap-multi --dry-run -o yaml')
   const cwd = process.cwd()
   const deps = { cwd, env: ctx.env, paths: ctx.paths, out: ctx.out, runner: ctx.runner, signal: ctx.signal }
   const { result, headline, topLevel, config } = await bootstrap({ ...opts, json: false }, deps)

@@ -9,15 +9,19 @@ import type { K3dCluster } from '../k3d.ts'
 import { Reservations, lockState } from '../lock.ts'
 import type { Check } from '../preflight.ts'
 import { checkDocker, checkGitIdentity, checkK3d, checkProgram, dirProblem } from '../preflight.ts'
-import { formatRange, probeHostPort, searchOrder } from '../ports.ts'
+import { formatRange, probeFor, searchOrder } from '../ports.ts'
+import type { PortProbe } from '../ports.ts'
 import { runtimeCheck } from '../runtime.ts'
 import type { PortRange } from '../ports.ts'
+import { Docker } from '../docker.ts'
+import { howTo } from '../invocation.ts'
+import { machineChecks } from '../machine.ts'
 import type { OperationOf } from './args.ts'
 import type { Context } from './context.ts'
 
-async function freeCount(range: PortRange, taken: ReadonlySet<number>): Promise<number> {
+async function freeCount(range: PortRange, taken: ReadonlySet<number>, probe: PortProbe): Promise<number> {
   const candidates = searchOrder(range, range.start).filter((p) => !taken.has(p))
-  const free = await Promise.all(candidates.map(probeHostPort))
+  const free = await Promise.all(candidates.map(probe))
   return free.filter(Boolean).length
 }
 
@@ -30,21 +34,26 @@ async function checkJust(): Promise<Check> {
     : { name: 'just', ok: false, detail: 'not found', fix: 'npm ci (installs rust-just; then use npx just ...)', required: false }
 }
 
-async function checkPorts(ctx: Context, clusters: K3dCluster[] | null, top: string): Promise<Check> {
-  let config: ProjectConfig
+/** The project's config, or the check that says why it cannot be read. */
+async function readConfig(ctx: Context, top: string): Promise<ProjectConfig | Check> {
   try {
-    config = await loadConfig(top, ctx.env)
+    return await loadConfig(top, ctx.env)
   } catch (err) {
     if (!(err instanceof CliError)) throw err
     return { name: 'config', ok: false, detail: err.message, fix: 'fix the file or the range variable', required: true }
   }
+}
+
+/** Free ports of each range, probed as docker would bind them on the project's bind_address. */
+async function checkPorts(ctx: Context, clusters: K3dCluster[] | null, config: ProjectConfig): Promise<Check> {
   const [{ metas }, live] = await Promise.all([ctx.registry.list(), new Reservations(ctx.paths.reservationsDir).live()])
   const taken = takenPorts(clusters ?? [], metas, live)
   const ranges = [
     ['load balancer', config.lbPortRange, 'LB_PORT_RANGE'],
     ['API', config.apiPortRange, 'API_PORT_RANGE'],
   ] as const
-  const counts = await Promise.all(ranges.map(([, r]) => freeCount(r, taken)))
+  const probe = probeFor(config.bindAddress)
+  const counts = await Promise.all(ranges.map(([, r]) => freeCount(r, taken, probe)))
   const detail = ranges.map(([what, r], i) => `${counts[i]} ${what} ports free in ${formatRange(r)}`).join(', ')
   const empty = ranges.find((_, i) => counts[i] === 0)
   return empty
@@ -83,8 +92,14 @@ async function checkLeftovers(ctx: Context, clusters: K3dCluster[] | null): Prom
   return { name: 'runs', ok: false, detail, fix, required: false }
 }
 
-/** `doctor`: one ✓/✗ line per check with the fix; exit 1 when a required check fails. */
-export async function run(ctx: Context, _op: OperationOf<'doctor'>): Promise<number> {
+/** How a check came out: ✓ ok, ⚠ a warning (not required), ✗ a required check that failed. */
+const statusOf = (c: Check) => (c.ok ? 'ok' : c.required ? 'fail' : 'warn')
+
+/**
+ * `doctor`: one ✓/⚠/✗ line per check with the fix (or, with --json, the checks as an object);
+ * exit 1 when a required check fails.
+ */
+export async function run(ctx: Context, op: OperationOf<'doctor'>): Promise<number> {
   const cwd = process.cwd()
   const git = await readGitFacts(cwd, ctx.runner).catch((err: unknown) => {
     if (err instanceof CliError) return err
@@ -98,13 +113,34 @@ export async function run(ctx: Context, _op: OperationOf<'doctor'>): Promise<num
   ])
   const clusters = docker.ok && k3d.ok ? await ctx.k3d.list().catch(() => null) : null
   const top = git instanceof CliError ? cwd : git.topLevel
-  const checks = [docker, k3d, kubectl, checkGitIdentity(git), just, await checkPorts(ctx, clusters, top), await checkDirs(ctx), await checkLeftovers(ctx, clusters), runtimeCheck()]
-  const c = ctx.out.c
-  for (const check of checks) {
-    const mark = check.ok ? c.green('✓') : check.required ? c.red('✗') : c.yellow('!')
-    ctx.out.line(`${mark} ${check.name}: ${check.detail}${check.ok || !check.fix ? '' : ` — ${check.fix}`}`)
-  }
+  const config = await readConfig(ctx, top)
+  const project = 'ok' in config ? null : config
+  const machine = project && docker.ok
+    ? await machineChecks({
+        docker: new Docker(ctx.runner),
+        k3d: ctx.k3d,
+        clusters,
+        config: project,
+        env: ctx.env,
+        howTo: { stop: howTo(ctx.env, 'stop', 'NAME'), registry: howTo(ctx.env, 'registry') },
+      })
+    : []
+  const checks = [
+    docker, k3d, kubectl, checkGitIdentity(git), just,
+    project ? await checkPorts(ctx, clusters, project) : (config as Check),
+    await checkDirs(ctx), await checkLeftovers(ctx, clusters), runtimeCheck(),
+    ...machine,
+  ]
   const failed = checks.filter((x) => x.required && !x.ok).length
+  if (op.json) {
+    ctx.out.json({ ok: failed === 0, checks: checks.map((x) => ({ name: x.name, status: statusOf(x), required: x.required, detail: x.detail, fix: x.ok ? null : (x.fix ?? null) })) })
+    return failed === 0 ? 0 : 1
+  }
+  const c = ctx.out.c
+  const marks = { ok: c.green('✓'), warn: c.yellow('⚠'), fail: c.red('✗') }
+  for (const check of checks) {
+    ctx.out.line(`${marks[statusOf(check)]} ${check.name}: ${check.detail}${check.ok || !check.fix ? '' : ` — ${check.fix}`}`)
+  }
   ctx.out.line()
   ctx.out.line(failed === 0 ? 'All required checks passed.' : `${failed} required check(s) failed.`)
   return failed === 0 ? 0 : 1

@@ -50,11 +50,11 @@ const TOPICS: Record<OperationKind, Topic> = {
   },
   resources: { usage: ['resources [NAME]'], about: 'Show nodes, namespaces, deployments and services of NAME (default: the current cluster).' },
   cleanup: {
-    usage: ['cleanup [--yes]'],
+    usage: ['cleanup [--yes] [--registry]'],
     about:
       'Remove files of clusters k3d no longer has, stale port reservations and choices of removed work trees.\n' +
       'Clusters made for a work tree (--worktree) that no longer exists are listed; --yes deletes them.',
-    options: ['-y, --yes  delete the clusters of work trees that are gone'],
+    options: ['-y, --yes     delete the clusters of work trees that are gone', '--registry    also remove the shared image registry when no cluster uses it'],
   },
   start: { usage: ['start NAME...'], about: 'Start stopped clusters (a port taken meanwhile is named with what holds it).' },
   stop: { usage: ['stop NAME...'], about: 'Stop clusters; they keep their ports.' },
@@ -86,7 +86,18 @@ const TOPICS: Record<OperationKind, Topic> = {
     usage: ['completion bash|zsh|fish'],
     about: 'Print the completion script (commands, flags, cluster names) for SHELL; see README.md to install it.',
   },
-  doctor: { usage: ['doctor'], about: 'Check docker, k3d, kubectl, git identity, just and free ports.' },
+  doctor: {
+    usage: ['doctor [--json]'],
+    about: 'Check docker, k3d, kubectl, git identity, just, free ports, and what many clusters need of the machine:\nthe container runtime, memory, inotify limits, docker network pools and the shared registry.',
+    options: ['--json        the checks as a JSON object'],
+  },
+  registry: {
+    usage: ['registry [status] [--json]', 'registry delete [--force]'],
+    about:
+      'The image registry every cluster shares ("registry" in multi-cluster.config.json): its address, the clusters\n' +
+      'using it and its images; or remove it (refused while clusters use it, unless --force).',
+    options: ['--json        the status as a JSON object', '--force       delete even while clusters use it'],
+  },
   'mcp-setup': {
     usage: ['mcp-setup [--client claude|cursor|vscode] [--read-only|--non-destructive|--read-write] [--namespace NS] [--force]'],
     about:
@@ -126,8 +137,9 @@ Commands:
   exec NAME -- CMD [ARGS...]     Run a command against NAME (KUBECONFIG set for it alone)
   shell NAME                     Open a shell whose kubectl talks to NAME
   credentials [NAME] -n NS       A token and kubeconfig for namespace NS only (edit, or view with --read-only)
-  cleanup                        Remove files of clusters k3d no longer has, and stale port reservations
-  doctor                         Check docker, k3d, kubectl, git identity, just and free ports
+  cleanup [--registry]           Remove files of clusters k3d no longer has, and stale port reservations
+  doctor [--json]                Check the tools, free ports, and the machine's limits for many clusters
+  registry [status|delete]       Show or remove the image registry the clusters share
   mcp-setup [--read-only]        Point this work tree's .mcp.json kubernetes server at its current cluster
   dev-start [WORDS...]           bootstrap (dev-up-multi's words, e.g. share), switch, deploy, mcp-setup
   completion bash|zsh|fish       Print a shell completion script
@@ -135,7 +147,7 @@ Commands:
   help [COMMAND], -h, --help     Show this help, or COMMAND's
 
 Options:
-  --json      Machine-readable output on stdout, nothing else there (list, current, info, version)
+  --json      Machine-readable output on stdout, nothing else there (list, current, info, version, doctor, registry)
   --shell     Print only the export line, for eval (switch)
   -y, --yes   Delete without asking; required when stdin is not a terminal (delete)
   -n, --namespace NS  Use the credentials of namespace NS (switch, exec, shell, mcp-setup; credentials makes them)

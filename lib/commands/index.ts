@@ -21,6 +21,7 @@ export const COMMANDS: { [K in OperationKind]?: () => Promise<Command<K>> } = {
   start: () => import('./startstop.ts'),
   stop: () => import('./startstop.ts'),
   doctor: () => import('./doctor.ts'),
+  registry: () => import('./imageregistry.ts'),
   'mcp-setup': () => import('./mcp.ts'),
   'dev-start': () => import('./devstart.ts'),
   exec: () => import('./exec.ts'),

@@ -46,7 +46,7 @@ test('real k3d: bootstrap with images present and absent, reach the API, list, s
   assert.equal(up.status, 0, up.stderr)
   const result = JSON.parse(up.stdout)
   try {
-    assert.match(up.stderr, new RegExp(`Image ${absent} not found locally, skipping import`))
+    assert.match(up.stderr, new RegExp(`1 configured image\\(s\\) not found locally, not imported: ${absent} — `))
     assert.match(up.stderr, /Importing 1 image\(s\)/)
     const crictl = spawnSync('docker', ['exec', `k3d-${result.name}-server-0`, 'crictl', 'images', '-o', 'json'], { env, encoding: 'utf8' })
     assert.equal(crictl.status, 0, crictl.stderr)

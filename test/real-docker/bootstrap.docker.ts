@@ -28,7 +28,7 @@ test('a config listing nginx (untagged) and docker.io/library/redis:7 imports ex
   assert.equal(first.code, 0, first.stderr)
   const name = JSON.parse(first.stdout).name as string
   assert.deepEqual(imports(), [['image', 'import', 'docker.io/library/redis:7', '-c', name]])
-  assert.match(first.stderr, /Image nginx not found locally, skipping import/)
+  assert.match(first.stderr, /1 configured image\(s\) not found locally, not imported: nginx — /)
   assert.doesNotMatch(first.stderr, /redis:7 not found/)
 
   // the daemon gets nginx:latest: the recreated cluster imports both, in one call

@@ -97,7 +97,7 @@ test('image presence by digest: a pushed image has a repo digest', { skip: skipR
 test('nothing present: `[]` on stdout, one line per image on stderr, exit 1', { skip: skipReason }, async (t) => {
   const args = ['image', 'inspect', 'ghost', 'ghost/image:1']
   const r = await docker(args)
-  assert.deepEqual(await new Docker().localImages(['ghost', 'ghost/image:1']), { present: [], absent: ['ghost', 'ghost/image:1'] })
+  assert.deepEqual(await new Docker().localImages(['ghost', 'ghost/image:1']), { present: [], absent: ['ghost', 'ghost/image:1'], listed: [] })
   const exchange = capture('image-inspect-none', ['docker', ...args], r)
   assert.equal(exchange.live.stdout, '[]\n')
   await t.test('the daemon still answers as recorded', { skip: noRecording() }, () => assert.deepEqual(exchange.live, exchange.recorded))

@@ -16,7 +16,7 @@ import type { Registry } from './registry.ts'
 import { recordingFile, REPO_ROOT } from './tier.ts'
 
 const HERE = import.meta.dirname
-const WITH_DAEMON = ['images.docker.ts', 'ports.docker.ts', 'bootstrap.docker.ts']
+const WITH_DAEMON = ['images.docker.ts', 'ports.docker.ts', 'bootstrap.docker.ts', 'machine.docker.ts']
 const AFTER_STOP = ['stopped.docker.ts']
 const record = process.argv.includes('--record')
 
