@@ -28,7 +28,7 @@ test('the runtime, read from docker info and DOCKER_HOST', () => {
   assert.equal(detectRuntime({ ServerVersion: '28.3.2', OperatingSystem: 'Docker Desktop' }, {}).kind, 'docker-desktop')
   assert.equal(detectRuntime({ ServerVersion: '28.3.2', OperatingSystem: 'Docker Desktop' }, {}).vm, true)
   assert.equal(detectRuntime({ ServerVersion: '27.4.0', OperatingSystem: 'Ubuntu 24.04.1 LTS', Name: 'colima' }, {}).kind, 'colima')
-  assert.equal(detectRuntime({ ServerVersion: '27.4.0', Name: 'lima' }, { DOCKER_HOST: 'unix:///Users/me/.colima/work/docker.sock' }).kind, 'colima')
+  assert.equal(detectRuntime({ ServerVersion: '27.4.0', Name: 'lima' }, { DOCKER_HOST: 'unix:///Users/me/.colima/default/docker.sock' }).kind, 'colima')
   assert.equal(detectRuntime({ ServerVersion: '5.2.0', Plugins: { Log: ['k8s-file', 'none', 'journald'] } }, {}).kind, 'podman')
   assert.equal(detectRuntime({ ServerVersion: '5.2.0' }, { DOCKER_HOST: 'unix:///run/user/1000/podman/podman.sock' }).kind, 'podman')
   assert.equal(detectRuntime({ ServerVersion: '28.0.1', SecurityOptions: ['name=seccomp,profile=builtin', 'name=rootless', 'name=cgroupns'] }, {}).rootless, true)

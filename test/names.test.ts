@@ -156,7 +156,7 @@ test('--worktree: REPO-USER-HASH-WWWW, WWWW the md5 of the work tree path, at mo
   assert.equal(name, `thre-${md5Prefix('threads-agent', 4)}-vitalii-se-c18b4c-${md5('/w/threads-agent')}`)
   assert.equal(name.length, 32)
   for (const r of rows) {
-    for (const wt of ['/w/a', '/very/long/path/to/some/work/tree/of/the/repository-agent-7', '/']) {
+    for (const wt of ['/w/a', '/very/long/path/to/some/worktree/of/the/repository-agent-7', '/']) {
       const n = worktreeNameFor(identityFromGit({ remoteUrl: r.remote, topLevel: wt, userName: r.user, email: r.email }))
       assert.equal(k3dNameProblem(n), null, n)
       assert.ok(n.endsWith(`-${identity(r).emailHash}-${md5(wt)}`), `${n} keeps both hashes`)
