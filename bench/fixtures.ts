@@ -36,6 +36,10 @@ async function freePort(): Promise<number> {
 
 /** COUNT clusters in the simulator, each with the metadata file a bootstrap writes. */
 export async function seedClusters(sb: Sandbox, count: number): Promise<string[]> {
+  // One docker network per cluster: docker's default address pools hold 31 (the simulator counts
+  // them as moby does). A machine with 100 clusters has `default-address-pools` widened in
+  // daemon.json, here 256 subnets of 10.0.0.0/16.
+  sb.env.K3D_SIM_DOCKER_INFO = JSON.stringify({ DefaultAddressPools: [{ Base: '10.0.0.0/16', Size: 24 }] })
   const names = Array.from({ length: count }, (_, i) => `bench-${String(i).padStart(3, '0')}`)
   const metaDir = path.join(sb.home, '.config', 'threads-agent', 'clusters')
   await mkdir(metaDir, { recursive: true })
