@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import path from 'node:path'
 import fs from 'fs-extra'
 import { YAML } from 'zx'
-import { sandboxFor, REPO_ROOT } from './helpers/sandbox.ts'
+import { sandboxFor, REPO_ROOT, ok } from './helpers/sandbox.ts'
 import type { Sandbox, RunResult } from './helpers/sandbox.ts'
 import { makeRepo } from './helpers/git.ts'
 import { md5Prefix } from '../lib/hash.ts'
@@ -16,10 +16,6 @@ const MANAGER = path.join(REPO_ROOT, 'scripts', 'cluster-manager.ts')
 const DEV_UP = path.join(REPO_ROOT, 'scripts', 'dev-up-multi.ts')
 const lines = (text: string) => text.replace(/\n$/, '').split('\n')
 const errorLine = (r: RunResult) => r.stderr.split('\n').find((l) => l.startsWith('✗')) ?? ''
-function ok(r: RunResult): RunResult {
-  assert.equal(r.code, 0, `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`)
-  return r
-}
 function exits(r: RunResult, code: number, line: RegExp): void {
   assert.equal(r.code, code, `expected exit ${code}, got ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`)
   assert.match(errorLine(r), line)

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import path from 'node:path'
 import { PassThrough } from 'node:stream'
 import { fs } from 'zx'
-import { sandboxFor, REPO_ROOT } from './helpers/sandbox.ts'
+import { sandboxFor, REPO_ROOT, ok } from './helpers/sandbox.ts'
 import type { Sandbox, RunResult } from './helpers/sandbox.ts'
 import { probeHostPort } from '../lib/ports.ts'
 import { run as realRun } from '../lib/proc.ts'
@@ -31,10 +31,6 @@ const SPEC_FIELDS = ['name', 'active', 'status', 'managed', 'repository', 'devel
 const manager = (sb: Sandbox, args: string[], env: Record<string, string | undefined> = {}): Promise<RunResult> =>
   sb.run(MANAGER, args, { cwd: sb.root, env })
 
-function ok(r: RunResult): RunResult {
-  assert.equal(r.code, 0, `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`)
-  return r
-}
 const json = (r: RunResult) => JSON.parse(ok(r).stdout)
 const lines = (text: string) => text.replace(/\n$/, '').split('\n')
 

@@ -5,17 +5,13 @@ import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import path from 'node:path'
 import fs from 'fs-extra'
-import { sandboxFor, REPO_ROOT } from './helpers/sandbox.ts'
-import type { Sandbox, RunResult } from './helpers/sandbox.ts'
+import { sandboxFor, REPO_ROOT, ok } from './helpers/sandbox.ts'
+import type { Sandbox } from './helpers/sandbox.ts'
 import { completionScript } from '../lib/commands/completion.ts'
 import { COMMAND_WORDS } from '../lib/commands/args.ts'
 
 const MANAGER = path.join(REPO_ROOT, 'scripts', 'cluster-manager.ts')
 const has = (shell: string) => spawnSync(shell, ['-c', 'exit 0']).status === 0
-function ok(r: RunResult): RunResult {
-  assert.equal(r.code, 0, `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`)
-  return r
-}
 
 /** Cluster names as files: metadata of alpha and charlie, kubeconfigs of alpha and bravo, and files that are no cluster. */
 async function clusterFiles(sb: Sandbox): Promise<void> {

@@ -4,8 +4,8 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import path from 'node:path'
 import fs from 'fs-extra'
-import { sandboxFor, REPO_ROOT } from './helpers/sandbox.ts'
-import type { Sandbox, RunResult } from './helpers/sandbox.ts'
+import { sandboxFor, REPO_ROOT, ok } from './helpers/sandbox.ts'
+import type { Sandbox } from './helpers/sandbox.ts'
 import { makeRepo } from './helpers/git.ts'
 import { paths } from '../lib/paths.ts'
 import { choiceFile, parseChoice, resolveCurrent } from '../lib/current.ts'
@@ -19,10 +19,6 @@ const MANAGER = path.join(REPO_ROOT, 'scripts', 'cluster-manager.ts')
 const PERSONAL = 'threads-agent-vitalii-se-c18b4c'
 
 const lines = (text: string) => text.replace(/\n$/, '').split('\n')
-function ok(r: RunResult): RunResult {
-  assert.equal(r.code, 0, `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`)
-  return r
-}
 const manager = (sb: Sandbox, cwd: string, args: string[], env: Record<string, string | undefined> = {}) => sb.run(MANAGER, args, { cwd, env })
 const just = (sb: Sandbox, cwd: string, args: string[]) => sb.run(JUST, ['--justfile', JUSTFILE, '--working-directory', cwd, ...args], { cwd })
 const currentName = async (sb: Sandbox, cwd: string) => (await manager(sb, cwd, ['current', '--name'])).stdout.trim()

@@ -5,16 +5,12 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import path from 'node:path'
 import { fs } from 'zx'
-import { REPO_ROOT, sandboxFor } from './helpers/sandbox.ts'
-import type { RunResult, Sandbox } from './helpers/sandbox.ts'
+import { REPO_ROOT, sandboxFor, ok } from './helpers/sandbox.ts'
+import type { Sandbox } from './helpers/sandbox.ts'
 import { makeRepo } from './helpers/git.ts'
 
 const DEV_UP = path.join(REPO_ROOT, 'scripts', 'dev-up-multi.ts')
 
-function ok(r: RunResult): RunResult {
-  assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`)
-  return r
-}
 
 interface Node {
   name: string

@@ -4,8 +4,8 @@ import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import path from 'node:path'
 import fs from 'fs-extra'
-import { sandboxFor, REPO_ROOT } from './helpers/sandbox.ts'
-import type { Sandbox, RunResult } from './helpers/sandbox.ts'
+import { sandboxFor, REPO_ROOT, ok } from './helpers/sandbox.ts'
+import type { Sandbox } from './helpers/sandbox.ts'
 import { shellLaunch } from '../lib/commands/shell.ts'
 import { shellLine } from '../lib/commands/switch.ts'
 import { clusterEnv } from '../lib/commands/clusterenv.ts'
@@ -14,10 +14,6 @@ const MANAGER = path.join(REPO_ROOT, 'scripts', 'cluster-manager.ts')
 const JUST = path.join(REPO_ROOT, 'node_modules', '.bin', 'just')
 const JUSTFILE = path.join(REPO_ROOT, 'justfile')
 const lines = (text: string) => text.replace(/\n$/, '').split('\n')
-function ok(r: RunResult): RunResult {
-  assert.equal(r.code, 0, `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`)
-  return r
-}
 const kubeconfigOf = (sb: Sandbox, name: string) => path.join(sb.home, '.kube', 'threads-agent', `config-${name}`)
 const manager = (sb: Sandbox, args: string[], env: Record<string, string | undefined> = {}, input?: string) => sb.run(MANAGER, args, { cwd: sb.root, env, input })
 

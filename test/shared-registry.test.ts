@@ -6,18 +6,14 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import path from 'node:path'
 import { fs } from 'zx'
-import { REPO_ROOT, sandboxFor } from './helpers/sandbox.ts'
-import type { RunResult, Sandbox } from './helpers/sandbox.ts'
+import { REPO_ROOT, sandboxFor, ok } from './helpers/sandbox.ts'
+import type { Sandbox } from './helpers/sandbox.ts'
 import { makeRepo } from './helpers/git.ts'
 
 const DEV_UP = path.join(REPO_ROOT, 'scripts', 'dev-up-multi.ts')
 const MANAGER = path.join(REPO_ROOT, 'scripts', 'cluster-manager.ts')
 const NODE = 'k3d-threads-agent-registry'
 
-function ok(r: RunResult): RunResult {
-  assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`)
-  return r
-}
 
 async function registryNodes(sb: Sandbox): Promise<Array<{ name: string; Networks: string[] }>> {
   return JSON.parse(ok(await sb.run('k3d', ['registry', 'list', '-o', 'json'])).stdout)

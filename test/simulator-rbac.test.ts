@@ -2,29 +2,13 @@
 // pinned to kubectl's and the API server's texts (test/fixtures/real/kubectl.json).
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import net from 'node:net'
-import type { AddressInfo } from 'node:net'
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { YAML } from 'zx'
-import { sandboxFor, type RunResult, type Sandbox } from './helpers/sandbox.ts'
+import { sandboxFor, type RunResult, type Sandbox, ok, freePorts } from './helpers/sandbox.ts'
 import { fill, kubectlText } from './fixtures/real/recorded.ts'
 
-async function freePorts(n: number): Promise<number[]> {
-  const ports = new Set<number>()
-  while (ports.size < n) {
-    const srv = net.createServer()
-    await new Promise<void>((resolve) => srv.listen(0, '0.0.0.0', resolve))
-    ports.add((srv.address() as AddressInfo).port)
-    await new Promise<void>((resolve) => srv.close(() => resolve()))
-  }
-  return [...ports]
-}
 
-function ok(r: RunResult, what = 'command'): RunResult {
-  assert.equal(r.code, 0, `${what} failed (${r.code}):\nstdout: ${r.stdout}\nstderr: ${r.stderr}`)
-  return r
-}
 
 function failedWith(r: RunResult, text: string): void {
   assert.equal(r.code, 1, `expected exit 1, got ${r.code}:\nstdout: ${r.stdout}\nstderr: ${r.stderr}`)

@@ -4,27 +4,12 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import net from 'node:net'
-import type { AddressInfo } from 'node:net'
-import { sandboxFor, type RunResult, type Sandbox } from './helpers/sandbox.ts'
+import { sandboxFor, type RunResult, type Sandbox, ok, freePorts } from './helpers/sandbox.ts'
 import { fill, k3dText } from './fixtures/real/recorded.ts'
 import { clusterDocument, configArgs, documentFlags, documentYaml } from '../lib/k3dconfig.ts'
 import type { ClusterSpec } from '../lib/k3dconfig.ts'
 
-async function freePorts(n: number): Promise<number[]> {
-  const ports = new Set<number>()
-  while (ports.size < n) {
-    const srv = net.createServer()
-    await new Promise<void>((resolve) => srv.listen(0, '0.0.0.0', resolve))
-    ports.add((srv.address() as AddressInfo).port)
-    await new Promise<void>((resolve) => srv.close(() => resolve()))
-  }
-  return [...ports]
-}
 
-function ok(r: RunResult, what = 'command'): RunResult {
-  assert.equal(r.code, 0, `${what} failed (${r.code}):\nstdout: ${r.stdout}\nstderr: ${r.stderr}`)
-  return r
-}
 
 function failed(r: RunResult, ...needles: string[]): RunResult {
   assert.equal(r.code, 1, `expected exit 1, got ${r.code}:\nstdout: ${r.stdout}\nstderr: ${r.stderr}`)

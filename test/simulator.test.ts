@@ -4,27 +4,15 @@
 import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import net from 'node:net'
-import type { AddressInfo } from 'node:net'
 import { existsSync } from 'node:fs'
 import { lstat, mkdir, readFile, readdir, stat, symlink, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { YAML } from 'zx'
-import { BIN_DIR, REPO_ROOT, sandboxFor, type RunResult, type Sandbox } from './helpers/sandbox.ts'
+import { BIN_DIR, REPO_ROOT, sandboxFor, type RunResult, type Sandbox, ok, freePorts } from './helpers/sandbox.ts'
 import { daemonMessage, docker20, engines, fill, k3dText } from './fixtures/real/recorded.ts'
 
 // ---------------------------------------------------------------- helpers
 
-/** Distinct ports that are free right now (the OS picks them; never fixed numbers). */
-async function freePorts(n: number): Promise<number[]> {
-  const ports = new Set<number>()
-  while (ports.size < n) {
-    const srv = net.createServer()
-    await new Promise<void>((resolve) => srv.listen(0, '0.0.0.0', resolve))
-    ports.add((srv.address() as AddressInfo).port)
-    await new Promise<void>((resolve) => srv.close(() => resolve()))
-  }
-  return [...ports]
-}
 
 async function listen(host: string, port: number, t: TestContext): Promise<net.Server> {
   const srv = net.createServer()
@@ -36,10 +24,6 @@ async function listen(host: string, port: number, t: TestContext): Promise<net.S
   return srv
 }
 
-function ok(r: RunResult, what = 'command'): RunResult {
-  assert.equal(r.code, 0, `${what} failed (${r.code}):\nstdout: ${r.stdout}\nstderr: ${r.stderr}`)
-  return r
-}
 
 function failed(r: RunResult, ...needles: string[]): RunResult {
   assert.equal(r.code, 1, `expected exit 1, got ${r.code}:\nstdout: ${r.stdout}\nstderr: ${r.stderr}`)

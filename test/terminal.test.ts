@@ -4,17 +4,13 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import path from 'node:path'
 import fs from 'fs-extra'
-import { sandboxFor, REPO_ROOT } from './helpers/sandbox.ts'
-import type { Sandbox, RunResult } from './helpers/sandbox.ts'
+import { sandboxFor, REPO_ROOT, ok } from './helpers/sandbox.ts'
+import type { Sandbox } from './helpers/sandbox.ts'
 import { runInPty } from './helpers/pty.ts'
 import { fuzzyFilter } from '../lib/commands/picker.ts'
 
 const MANAGER = path.join(REPO_ROOT, 'scripts', 'cluster-manager.ts')
 const lines = (text: string) => text.replace(/\n$/, '').split('\n')
-function ok(r: RunResult): RunResult {
-  assert.equal(r.code, 0, `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`)
-  return r
-}
 const pointer = (sb: Sandbox) => path.join(sb.home, '.config', 'threads-agent', 'current')
 const clusters = async (sb: Sandbox) => (JSON.parse(ok(await sb.run('k3d', ['cluster', 'list', '-o', 'json'])).stdout) as Array<{ name: string }>).map((c) => c.name)
 

@@ -1,6 +1,8 @@
 // A throw-away HOME and simulator state per test, with the k3d/kubectl/docker simulator first on PATH.
 import { spawn } from 'node:child_process'
 import { after } from 'node:test'
+import assert from 'node:assert/strict'
+import net from 'node:net'
 import { readFileSync } from 'node:fs'
 import { mkdtemp, mkdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -146,4 +148,22 @@ export function tempDirs(prefix: string): () => Promise<string> {
     made.push(dir)
     return dir
   }
+}
+
+/** R, after asserting it exited 0 (the message shows WHAT, the exit code and both outputs). */
+export function ok(r: RunResult, what = 'command'): RunResult {
+  assert.equal(r.code, 0, `${what} failed (exit ${r.code})\nstdout: ${r.stdout}\nstderr: ${r.stderr}`)
+  return r
+}
+
+/** N distinct ports that are free right now (the OS picks them; never fixed numbers). */
+export async function freePorts(n: number): Promise<number[]> {
+  const ports = new Set<number>()
+  while (ports.size < n) {
+    const srv = net.createServer()
+    await new Promise<void>((resolve) => srv.listen(0, '0.0.0.0', resolve))
+    ports.add((srv.address() as net.AddressInfo).port)
+    await new Promise<void>((resolve) => srv.close(() => resolve()))
+  }
+  return [...ports]
 }
