@@ -10,8 +10,7 @@ import type { Sandbox } from './helpers/sandbox.ts'
 import { makeRepo } from './helpers/git.ts'
 import { DEV_UP, MANAGER, called, configDir, entries, heldLocks, kubeconfigFile, metaFile, simClusters, simKube, start, until } from './helpers/runs.ts'
 import { PassThrough } from 'node:stream'
-import { readFileSync } from 'node:fs'
-import { newOwner } from '../lib/owner.ts'
+import { newOwner, processAlive as alive } from '../lib/owner.ts'
 import { Interrupted } from '../lib/cancel.ts'
 import { bootstrap, parseBootstrapArgs } from '../lib/bootstrap/index.ts'
 import type { BootstrapOptions } from '../lib/bootstrap/index.ts'
@@ -305,18 +304,3 @@ test('--force stopped after its ports were reserved but before the old cluster w
   assert.deepEqual((await simClusters(sb)).map((c) => c.name), [PERSONAL])
 })
 
-/** PID runs: it exists and is not a zombie (killed, waiting for a parent that may be slow to reap it). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-  } catch {
-    return false
-  }
-  let stat: string
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-  } catch {
-    return process.platform !== 'linux' // gone between the two looks (Linux); elsewhere no /proc to ask
-  }
-  return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z'
-}

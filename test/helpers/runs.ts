@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import path from 'node:path'
 import { fs } from 'zx'
+import { parseProcStat } from '../../lib/owner.ts'
 import { REPO_ROOT } from './sandbox.ts'
 import type { Sandbox } from './sandbox.ts'
 
@@ -111,8 +112,7 @@ export async function sandboxProcesses(sb: Sandbox): Promise<number[]> {
   for (const pid of pids) {
     const env = await fs.readFile(`/proc/${pid}/environ`, 'utf8').catch(() => '')
     const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3)
-    if (env.includes(mark) && state !== 'Z') found.push(Number(pid))
+    if (env.includes(mark) && parseProcStat(stat)?.state !== 'Z') found.push(Number(pid))
   }
   return found
 }
