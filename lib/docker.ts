@@ -1,5 +1,6 @@
 import { OperationError } from './errors.ts'
 import { referenceMatches } from './imageref.ts'
+import { jsonRecords } from './tooljson.ts'
 import type { LocalImage } from './imageref.ts'
 import type { Runner, RunResult } from './proc.ts'
 import { run as realRun } from './proc.ts'
@@ -155,12 +156,5 @@ const PER_IMAGE_ERROR = /no such image|invalid reference format/i
 
 /** stdout of `docker image inspect` (a JSON array, `[]` when nothing matched) into the images it lists. */
 function parseInspect(stdout: string): LocalImage[] {
-  let data: unknown
-  try {
-    data = JSON.parse(stdout.trim() || '[]')
-  } catch {
-    throw new OperationError('docker image inspect printed something that is not JSON')
-  }
-  if (!Array.isArray(data)) throw new OperationError('docker image inspect did not print a JSON array')
-  return data.filter((d): d is LocalImage => typeof d === 'object' && d !== null)
+  return jsonRecords(stdout, 'docker image inspect') as LocalImage[]
 }

@@ -1,6 +1,7 @@
 import { OperationError } from './errors.ts'
 import type { Runner, RunResult } from './proc.ts'
 import { run as realRun } from './proc.ts'
+import { isRecord, jsonRecords } from './tooljson.ts'
 import { DOCKER_DOWN_HINT, dockerFailure, portConflictLine } from './docker.ts'
 import type { SimpleConfig } from './k3dconfig.ts'
 import { parseHumanSize } from './memory.ts'
@@ -63,7 +64,6 @@ const portOf = (b: Binding | undefined): number | null => {
   return Number.isInteger(n) && n > 0 ? n : null
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 const count = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined)
 
 /**
@@ -87,14 +87,7 @@ function saneCluster(c: Record<string, unknown>): RawCluster {
 
 /** Parses `k3d cluster list -o json` once, at the edge, into typed clusters. */
 export function parseClusterList(json: string): K3dCluster[] {
-  let data: unknown
-  try {
-    data = JSON.parse(json.trim() || '[]')
-  } catch {
-    throw new OperationError('k3d cluster list -o json printed something that is not JSON')
-  }
-  if (!Array.isArray(data)) throw new OperationError('k3d cluster list -o json did not print an array')
-  return data.filter(isRecord).map(saneCluster).filter((c) => typeof c.name === 'string' && c.name !== '').map((c) => {
+  return jsonRecords(json, 'k3d cluster list -o json').map(saneCluster).filter((c) => typeof c.name === 'string' && c.name !== '').map((c) => {
     const nodes = c.nodes ?? []
     const lb = nodes.find((n) => n.role === 'loadbalancer')
     const server = nodes.find((n) => n.role === 'server')
@@ -161,14 +154,7 @@ export interface K3dRegistry {
  * `k3s.registry.port.external` label does not survive into the listing (only k3d.* labels do).
  */
 export function parseRegistryList(json: string): K3dRegistry[] {
-  let data: unknown
-  try {
-    data = JSON.parse(json.trim() || '[]')
-  } catch {
-    throw new OperationError('k3d registry list -o json printed something that is not JSON')
-  }
-  if (!Array.isArray(data)) throw new OperationError('k3d registry list -o json did not print an array')
-  return (data as RawNode[])
+  return (jsonRecords(json, 'k3d registry list -o json') as RawNode[])
     .filter((n) => typeof n?.name === 'string' && (n.role === undefined || n.role === 'registry'))
     .map((n) => {
       const binding = Object.values(n.portMappings ?? {})[0]?.[0]
