@@ -86,42 +86,34 @@ function count(v: unknown, key: string, min: number, max: number, problems: Prob
   return v
 }
 
-function range(v: unknown, key: string, problems: Problem[]): PortRange | undefined {
+/** PARSE(V), or undefined when V is absent; what PARSE throws becomes a problem (its message names the key). */
+function parsed<T>(v: unknown, problems: Problem[], parse: (v: unknown) => T): T | undefined {
   if (v === undefined) return undefined
   try {
-    if (typeof v === 'string') return parseRange(v, key)
-    if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
-      const { start, end } = v as Record<string, unknown>
-      if (typeof start === 'number' && typeof end === 'number') return checkRange({ start, end }, key)
-    }
-    problems.push(`${key}: expected "START-END" or {"start": N, "end": N}`)
-  } catch (err) {
-    problems.push((err as Error).message)
-  }
-  return undefined
-}
-
-function isolation(v: unknown, problems: Problem[]): Isolation | undefined {
-  if (v === undefined) return undefined
-  try {
-    return parseIsolation(v, 'isolation')
+    return parse(v)
   } catch (err) {
     problems.push((err as Error).message)
     return undefined
   }
 }
+
+function range(v: unknown, key: string, problems: Problem[]): PortRange | undefined {
+  return parsed(v, problems, (x) => {
+    if (typeof x === 'string') return parseRange(x, key)
+    const { start, end } = (typeof x === 'object' && x !== null && !Array.isArray(x) ? x : {}) as Record<string, unknown>
+    if (typeof start === 'number' && typeof end === 'number') return checkRange({ start, end }, key)
+    throw new Error(`${key}: expected "START-END" or {"start": N, "end": N}`)
+  })
+}
+
+const isolation = (v: unknown, problems: Problem[]): Isolation | undefined => parsed(v, problems, (x) => parseIsolation(x, 'isolation'))
 
 /** `"bind_address"`: an IPv4 address of this host. */
-function bindAddress(v: unknown, problems: Problem[]): string | undefined {
-  if (v === undefined) return undefined
-  try {
-    if (typeof v !== 'string') throw new Error('bind_address: expected an address such as "127.0.0.1" or "0.0.0.0"')
-    return parseBindAddress(v, 'bind_address')
-  } catch (err) {
-    problems.push((err as Error).message)
-    return undefined
-  }
-}
+const bindAddress = (v: unknown, problems: Problem[]): string | undefined =>
+  parsed(v, problems, (x) => {
+    if (typeof x !== 'string') throw new Error('bind_address: expected an address such as "127.0.0.1" or "0.0.0.0"')
+    return parseBindAddress(x, 'bind_address')
+  })
 
 /** `"memory"`: one size for every node, or `{"servers": ..., "agents": ...}` (k3d's --servers-memory/--agents-memory). */
 function memory(v: unknown, problems: Problem[]): ProjectConfig['memory'] | undefined {
