@@ -5,6 +5,7 @@
 // zx's YAML is the `yaml` package; imported directly, as lib/kubeconfig.ts does, to skip zx's vendor bundle.
 import * as YAML from 'yaml'
 import { UsageError } from './errors.ts'
+import { isRecord as isObject } from './tooljson.ts'
 
 export const K3D_CONFIG_API_VERSION = 'k3d.io/v1alpha5'
 
@@ -93,7 +94,6 @@ export function joinNodeFilters(value: string, nodeFilters: readonly string[] | 
   return nodeFilters && nodeFilters.length > 0 ? `${escaped}@${nodeFilters.join(';')}` : escaped
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 /**
  * The project's additions merged into ours: objects key by key, lists appended (extra volumes,
