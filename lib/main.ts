@@ -35,15 +35,43 @@ export function cancellation(onStop: (cause: StopCause) => void = () => undefine
   return stop
 }
 
-function report(line: string): void {
-  if (process.stderr.writable) process.stderr.write(`${chalk.red('✗')} ${line}\n`)
+/** What a program's frame uses of its process: where errors go, and the environment. */
+export interface FrameIo {
+  stderr: NodeJS.WritableStream & { writable: boolean }
+  env: NodeJS.ProcessEnv
 }
 
 /**
- * The entry points' frame: runs MAIN with the run's cancellation signal, turns any error into
- * one line on stderr (plus the fix) and the right exit code. After an abort the exit code is
- * the signal's (130 INT, 143 TERM, 129 HUP, 141 for a closed output, which prints nothing).
+ * Runs MAIN with SIGNAL, turns any error into one line on IO.stderr (plus the fix) and resolves
+ * with the exit code: MAIN's, the error's kind's, or after an abort the signal's (130 INT,
+ * 143 TERM, 129 HUP, 141 for a closed output, which prints nothing). No process state is
+ * touched: runMain gives it the process, the tests' in-process runs their own streams.
  */
+export async function runFramed(main: (signal: AbortSignal) => Promise<number | void>, signal: AbortSignal, io: FrameIo, usage?: string): Promise<number> {
+  const report = (line: string) => {
+    if (io.stderr.writable) io.stderr.write(`${chalk.red('✗')} ${line}\n`)
+  }
+  try {
+    const code = (await main(signal)) ?? EXIT.OK
+    const late = stopOf(signal)
+    // The work was done before the signal landed (a complete cluster is kept): say so, exit as signalled.
+    if (late && late.stop !== 'EPIPE' && io.stderr.writable) io.stderr.write(`${chalk.yellow('⚠')} ${late.message} after the work was done\n`)
+    return late?.exitCode ?? code
+  } catch (err) {
+    const stopped = stopOf(signal)
+    if (stopped) {
+      if (stopped.stop !== 'EPIPE') report(err instanceof CliError ? err.message : stopped.message)
+      return stopped.exitCode
+    }
+    const { message, exitCode, hint } = describeError(err)
+    report(`${message}${hint ? ` — ${hint}` : ''}`)
+    if (usage && err instanceof ArgumentError && io.stderr.writable) io.stderr.write(`\n${usage}\n`)
+    if (io.env.DEBUG_MULTI_CLUSTER && err instanceof Error) io.stderr.write(`${err.stack}\n`)
+    return exitCode
+  }
+}
+
+/** The entry points' frame: runFramed in this process, with its signals (cancellation) and exit code. */
 export async function runMain(main: (signal: AbortSignal) => Promise<number | void>, usage?: string): Promise<void> {
   let finished = false
   const stop = cancellation((cause) => {
@@ -52,23 +80,7 @@ export async function runMain(main: (signal: AbortSignal) => Promise<number | vo
   })
   if (!colorEnabled(process.env, !!process.stderr.isTTY)) chalk.level = 0
   try {
-    const code = (await main(stop.signal)) ?? EXIT.OK
-    const late = stopOf(stop.signal)
-    // The work was done before the signal landed (a complete cluster is kept): say so, exit as signalled.
-    if (late && late.stop !== 'EPIPE' && process.stderr.writable) process.stderr.write(`${chalk.yellow('⚠')} ${late.message} after the work was done\n`)
-    process.exitCode = late?.exitCode ?? code
-  } catch (err) {
-    const stopped = stopOf(stop.signal)
-    if (stopped) {
-      process.exitCode = stopped.exitCode
-      if (stopped.stop !== 'EPIPE') report(err instanceof CliError ? err.message : stopped.message)
-      return
-    }
-    const { message, exitCode, hint } = describeError(err)
-    report(`${message}${hint ? ` — ${hint}` : ''}`)
-    if (usage && err instanceof ArgumentError && process.stderr.writable) process.stderr.write(`\n${usage}\n`)
-    if (process.env.DEBUG_MULTI_CLUSTER && err instanceof Error) process.stderr.write(`${err.stack}\n`)
-    process.exitCode = exitCode
+    process.exitCode = await runFramed(main, stop.signal, { stderr: process.stderr, env: process.env }, usage)
   } finally {
     finished = true
   }

@@ -5,17 +5,8 @@
 // else this file through tsx; NODE_EXTRA_CA_CERTS waits outside Node's start-up (docs/performance.md).
 // To TypeScript the line is only a string and a comment.
 import { runMain } from '../lib/main.ts'
-import { parseArgs } from '../lib/commands/args.ts'
-import { makeContext } from '../lib/commands/context.ts'
-import { dispatch, machineOutput } from '../lib/commands/index.ts'
-import { explainFsError } from '../lib/fsproblem.ts'
-import { usageHint } from '../lib/invocation.ts'
+import { clusterManager } from '../lib/commands/index.ts'
+import { run } from '../lib/proc.ts'
+import { processIo } from '../lib/program.ts'
 
-await runMain(async (signal) => {
-  const op = parseArgs(process.argv.slice(2), (topic) => usageHint(process.env, topic))
-  const ctx = makeContext({ machine: machineOutput(op), signal })
-  // A file where our directory should be, or one we may not write: its path and the fix, one line.
-  return dispatch(ctx, op).catch((err: unknown) => {
-    throw explainFsError(err)
-  })
-})
+await runMain((signal) => clusterManager(processIo(run), signal))

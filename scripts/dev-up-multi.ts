@@ -7,24 +7,8 @@
 //
 // Creates (or reuses) the k3d cluster of the git identity holding the working directory.
 import { runMain } from '../lib/main.ts'
-import { Output } from '../lib/output.ts'
-import { paths } from '../lib/paths.ts'
 import { run } from '../lib/proc.ts'
-import { BOOTSTRAP_USAGE, bootstrap, configYaml, parseBootstrapArgs, printPlan, printSummary } from '../lib/bootstrap/index.ts'
-import { asksVersion, printVersion } from '../lib/commands/version.ts'
+import { processIo } from '../lib/program.ts'
+import { BOOTSTRAP_USAGE, devUpMulti } from '../lib/bootstrap/index.ts'
 
-await runMain(async (signal) => {
-  if (asksVersion(process.argv.slice(2))) return printVersion('dev-up-multi', process.env)
-  const opts = parseBootstrapArgs(process.argv.slice(2), process.env)
-  if (opts === 'help') {
-    process.stdout.write(`${BOOTSTRAP_USAGE}\n`)
-    return
-  }
-  // --json and -o yaml keep stdout for their result; the progress lines go to stderr
-  const out = new Output({ machine: opts.json || opts.output === 'yaml' })
-  const { result, headline } = await bootstrap(opts, { cwd: process.cwd(), env: process.env, paths: paths(), out, runner: run, signal })
-  if (opts.json) out.json(result)
-  else if (opts.output === 'yaml') out.raw(configYaml(result))
-  else if (opts.dryRun) printPlan(out, result)
-  else printSummary(out, result, headline)
-}, BOOTSTRAP_USAGE)
+await runMain((signal) => devUpMulti(processIo(run), signal), BOOTSTRAP_USAGE)

@@ -33,6 +33,7 @@ export interface ContextOptions {
   runner?: Runner
   signal?: AbortSignal
   stdin?: NodeJS.ReadStream
+  stdout?: NodeJS.WriteStream
   stderr?: NodeJS.WriteStream
 }
 
@@ -67,7 +68,7 @@ export function makeContext(opts: ContextOptions): Context {
   const p = paths(env.HOME || os.homedir())
   return {
     paths: p,
-    out: new Output({ machine: opts.machine, env }),
+    out: new Output({ machine: opts.machine, env, stdout: opts.stdout, stderr }),
     k3d: new K3d(runner),
     registry: new Registry(p.metaDir),
     env,

@@ -1,7 +1,11 @@
 import { UsageError } from '../errors.ts'
+import { explainFsError } from '../fsproblem.ts'
+import { usageHint } from '../invocation.ts'
+import type { ProgramIo } from '../program.ts'
 import type { Operation, OperationKind, OperationOf } from './args.ts'
-import { USAGE_HINT } from './args.ts'
+import { parseArgs, USAGE_HINT } from './args.ts'
 import type { Context } from './context.ts'
+import { makeContext } from './context.ts'
 
 type Command<K extends OperationKind> = { run(ctx: Context, op: OperationOf<K>): Promise<number | void> }
 
@@ -41,4 +45,13 @@ export async function dispatch(ctx: Context, op: Operation): Promise<number | vo
   if (!load) throw new UsageError(`unknown command '${op.kind}'`, USAGE_HINT)
   const command = await load()
   return command.run(ctx, op as never)
+}
+
+/** cluster-manager: IO's arguments parsed, the command run with IO's streams, environment and runner. */
+export async function clusterManager(io: ProgramIo, signal: AbortSignal): Promise<number | void> {
+  const op = parseArgs(io.argv, (topic) => usageHint(io.env, topic))
+  const ctx = makeContext({ machine: machineOutput(op), signal, env: io.env, runner: io.runner, stdin: io.stdin, stdout: io.stdout, stderr: io.stderr })
+  return dispatch(ctx, op).catch((err: unknown) => {
+    throw explainFsError(err)
+  })
 }

@@ -52,7 +52,42 @@ function baseEnv(home: string, state: string): NodeJS.ProcessEnv {
   return env
 }
 
-export async function makeSandbox(): Promise<Sandbox> {
+export interface SandboxOptions {
+  /**
+   * Run the scripts (by their paths below) and the simulated k3d, kubectl and docker in the
+   * test's own process (helpers/inprocess.ts), queued one at a time; other programs, and runs
+   * with a timeout or of `exec` / `shell` (they hand the terminal to a program), are spawned.
+   * For tests of what a command does, not of the process it runs in.
+   */
+  inProcess?: boolean
+}
+
+const MANAGER = path.join(REPO_ROOT, 'scripts', 'cluster-manager.ts')
+const DEV_UP = path.join(REPO_ROOT, 'scripts', 'dev-up-multi.ts')
+const HANDS_OVER_TERMINAL = new Set(['exec', 'shell'])
+
+/** The in-process run of CMD ARGS, or null when it must be spawned. */
+async function inProcessRun(cmd: string, args: string[], env: NodeJS.ProcessEnv, opts: RunOptions): Promise<RunResult | null> {
+  if (opts.timeoutMs !== undefined) return null
+  const ip = await import('./inprocess.ts')
+  const cwd = opts.cwd ?? process.cwd()
+  const file = ip.which(cmd, env, cwd)
+  if (file === MANAGER && !HANDS_OVER_TERMINAL.has(args[0] ?? '')) {
+    const { clusterManager } = await import('../../lib/commands/index.ts')
+    return ip.runProgram(clusterManager, cmd, args, { env, cwd, input: opts.input, simBin: BIN_DIR })
+  }
+  if (file === DEV_UP) {
+    const { devUpMulti, BOOTSTRAP_USAGE } = await import('../../lib/bootstrap/index.ts')
+    return ip.runProgram(devUpMulti, cmd, args, { env, cwd, input: opts.input, usage: BOOTSTRAP_USAGE, simBin: BIN_DIR })
+  }
+  if (file !== null && path.dirname(file) === BIN_DIR) {
+    const { simulate } = await import('../fixtures/sim/inprocess.mjs')
+    return simulate(path.basename(file), args, { env, input: opts.input })
+  }
+  return null
+}
+
+export async function makeSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const root = await mkdtemp(path.join(tmpdir(), 'k3d-sandbox-'))
   const home = path.join(root, 'home')
   const state = path.join(root, 'sim')
@@ -60,11 +95,15 @@ export async function makeSandbox(): Promise<Sandbox> {
   await mkdir(state, { recursive: true })
   const env = baseEnv(home, state)
 
-  const run = (cmd: string, args: string[], opts: RunOptions = {}): Promise<RunResult> => {
+  const run = async (cmd: string, args: string[], opts: RunOptions = {}): Promise<RunResult> => {
     const childEnv: NodeJS.ProcessEnv = { ...env }
     for (const [k, v] of Object.entries(opts.env ?? {})) {
       if (v === undefined) delete childEnv[k]
       else childEnv[k] = v
+    }
+    if (options.inProcess) {
+      const done = await inProcessRun(cmd, args, childEnv, opts)
+      if (done) return done
     }
     return new Promise((resolve) => {
       const child = spawn(cmd, args, { cwd: opts.cwd, env: childEnv, stdio: ['pipe', 'pipe', 'pipe'] })
@@ -130,8 +169,8 @@ export async function makeSandbox(): Promise<Sandbox> {
 }
 
 /** A sandbox that is removed when test T ends. */
-export async function sandboxFor(t: { after(fn: () => unknown): void }): Promise<Sandbox> {
-  const sb = await makeSandbox()
+export async function sandboxFor(t: { after(fn: () => unknown): void }, options: SandboxOptions = {}): Promise<Sandbox> {
+  const sb = await makeSandbox(options)
   t.after(() => sb.cleanup())
   return sb
 }
