@@ -34,7 +34,7 @@ async function create(sb: Sandbox, ...names: string[]): Promise<void> {
 
 /** A work tree with clusters alpha and bravo, switched to alpha. */
 async function setup(t: Parameters<typeof sandboxFor>[0]): Promise<{ sb: Sandbox; repo: string }> {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const repo = await makeRepo(sb)
   await create(sb, 'alpha', 'bravo')
   ok(await manager(sb, repo, ['switch', 'alpha']))
@@ -282,7 +282,7 @@ test('mcp-setup keeps what is not its own, refuses a tracked file without --forc
 // ---------------------------------------------------------------- one cluster per work tree
 
 test('--worktree: two work trees of one identity get two clusters and distinct ports; current, mcp-setup and the stable kubeconfig follow each one; cleanup finds the cluster of a removed work tree', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const repo = await makeRepo(sb)
   const git = async (cwd: string, ...args: string[]) => ok(await sb.run('git', args, { cwd }))
   await git(repo, 'commit', '-q', '--allow-empty', '-m', 'start')
@@ -336,7 +336,7 @@ test('--worktree: two work trees of one identity get two clusters and distinct p
 })
 
 test('dev-start share --namespace: each agent on the shared cluster gets its own namespace, credentials and MCP kubeconfig', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const repo = await makeRepo(sb)
   ok(await sb.run('git', ['commit', '-q', '--allow-empty', '-m', 'start'], { cwd: repo }))
   const second = path.join(sb.root, 'second')

@@ -147,7 +147,7 @@ const countCalls = (sb: Sandbox, tool: 'k3d' | 'kubectl') => sb.calls(tool).leng
 // ---------------------------------------------------------------- list
 describe('list', () => {
   test("shows managed, stopped, unmanaged and missing clusters in the guide's layout, from one k3d call", async (t) => {
-    const sb = await sandboxFor(t)
+    const sb = await sandboxFor(t, { inProcess: true })
     const alpha = await k3dCreate(sb, 'alpha-vitalii-a1b2c3')
     await writeMeta(sb, person('alpha-vitalii-a1b2c3', alpha, { repository: 'alpha' }))
     const bravo = await k3dCreate(sb, 'bravo')
@@ -225,7 +225,7 @@ describe('list', () => {
   })
 
   test('no clusters at all: a warning and the hint, exit 0; --json is []', async (t) => {
-    const sb = await sandboxFor(t)
+    const sb = await sandboxFor(t, { inProcess: true })
     const r = ok(await manager(sb, ['list']))
     assert.match(r.stderr, /No k3d clusters found/)
     assert.ok(lines(r.stdout).includes(`Run '${DEV_UP}' to create a cluster`), r.stdout)
@@ -233,7 +233,7 @@ describe('list', () => {
   })
 
   test('a corrupt metadata file is one warning naming it; the rest still lists', async (t) => {
-    const sb = await sandboxFor(t)
+    const sb = await sandboxFor(t, { inProcess: true })
     await managed(sb, 'good')
     await fs.outputFile(metaFile(sb, 'broken'), '{ "name": "broken", ')
     await fs.outputFile(metaFile(sb, 'wrong'), '{"name": "wrong", "lb_port": "eighty", "api_port": 6445}')
@@ -252,7 +252,7 @@ describe('list', () => {
 // ---------------------------------------------------------------- switch / current
 describe('switch and current', () => {
   test('switch writes our kubeconfig and the pointer; current follows in a fresh process; ~/.kube/config untouched', async (t) => {
-    const sb = await sandboxFor(t)
+    const sb = await sandboxFor(t, { inProcess: true })
     const alpha = await managed(sb, 'alpha')
     await managed(sb, 'bravo')
     const defaultKubeconfig = path.join(sb.home, '.kube', 'config')
@@ -307,7 +307,7 @@ describe('switch and current', () => {
   })
 
   test('switch rewrites a stale kubeconfig (recreated cluster, new API port) and never writes /tmp', async (t) => {
-    const sb = await sandboxFor(t)
+    const sb = await sandboxFor(t, { inProcess: true })
     const ports = await managed(sb, 'alpha')
     const file = kubeconfigFile(sb, 'alpha')
     const stale = `apiVersion: v1\nclusters:\n- cluster:\n    server: https://localhost:1\n  name: k3d-alpha\ncontexts:\n- context:\n    cluster: k3d-alpha\n    user: admin@k3d-alpha\n  name: k3d-alpha\ncurrent-context: k3d-alpha\nkind: Config\n`
@@ -328,7 +328,7 @@ describe('switch and current', () => {
   })
 
   test('switch to an unknown cluster fails listing those that exist; switch - without a previous fails', async (t) => {
-    const sb = await sandboxFor(t)
+    const sb = await sandboxFor(t, { inProcess: true })
     await managed(sb, 'alpha')
     await k3dCreate(sb, 'dev')
     await writeMeta(sb, person('ghost', { lb: 8123, api: 6523 }))
@@ -345,7 +345,7 @@ describe('switch and current', () => {
   })
 
   test('switch to an unmanaged cluster writes its kubeconfig in our directory', async (t) => {
-    const sb = await sandboxFor(t)
+    const sb = await sandboxFor(t, { inProcess: true })
     const dev = await k3dCreate(sb, 'dev')
     const r = ok(await manager(sb, ['switch', 'dev', '-v']))
     assert.match(await fs.readFile(kubeconfigFile(sb, 'dev'), 'utf8'), new RegExp(`https://localhost:${dev.api}`))
@@ -355,7 +355,7 @@ describe('switch and current', () => {
   })
 
   test('current without a cluster: status and hint both on stderr, stdout empty, exit 0; --json prints null; --name exits 1', async (t) => {
-    const sb = await sandboxFor(t)
+    const sb = await sandboxFor(t, { inProcess: true })
     const r = ok(await manager(sb, ['current']))
     assert.equal(r.stdout, '') // x=$(cluster-manager current) captures nothing
     assert.deepEqual(lines(r.stderr), [`⚠ No active cluster — switch to one with: ${MANAGER} switch NAME (list them with: ${MANAGER} list)`])
@@ -367,7 +367,7 @@ describe('switch and current', () => {
   })
 
   test('current reads files only: a pointer to a cluster nobody knows is named with what is known; a foreign $KUBECONFIG on k3d-NAME is followed', async (t) => {
-    const sb = await sandboxFor(t)
+    const sb = await sandboxFor(t, { inProcess: true })
     await k3dCreate(sb, 'dev')
     await fs.outputFile(pointerFile(sb), 'gone\n')
     const gone = json(await manager(sb, ['current', '--json']))
@@ -391,7 +391,7 @@ describe('switch and current', () => {
   })
 
   test('$KUBECONFIG on a context this tool does not manage: current says which, and claims no cluster (the pointer is not used)', async (t) => {
-    const sb = await sandboxFor(t)
+    const sb = await sandboxFor(t, { inProcess: true })
     await managed(sb, 'alpha')
     ok(await manager(sb, ['switch', 'alpha']))
     const kind = path.join(sb.root, 'kind.yaml')
@@ -416,7 +416,7 @@ describe('switch and current', () => {
 // ---------------------------------------------------------------- names, usage
 describe('usage errors', () => {
   test('invalid names exit 2 before any k3d call or file change', async (t) => {
-    const sb = await sandboxFor(t)
+    const sb = await sandboxFor(t, { inProcess: true })
     await managed(sb, 'alpha')
     const homeBefore = await tree(sb.home)
     const k3dBefore = countCalls(sb, 'k3d')
@@ -432,7 +432,7 @@ describe('usage errors', () => {
   })
 
   test('unknown command or flag: one line and a usage hint, exit 2', async (t) => {
-    const sb = await sandboxFor(t)
+    const sb = await sandboxFor(t, { inProcess: true })
     for (const args of [['frobnicate'], ['list', '--bogus'], ['switch', 'x', '--json'], ['list', 'extra'], ['info']]) {
       const r = await manager(sb, args)
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`)
@@ -444,7 +444,7 @@ describe('usage errors', () => {
   })
 
   test('help lists every command; no command means help', async (t) => {
-    const sb = await sandboxFor(t)
+    const sb = await sandboxFor(t, { inProcess: true })
     const r = ok(await manager(sb, []))
     for (const word of ['list, ls', 'switch, use', 'current', 'info', 'delete, rm', 'resources, res', 'cleanup', 'start', 'stop', 'Examples:']) {
       assert.ok(r.stdout.includes(word), word)
@@ -457,7 +457,7 @@ describe('usage errors', () => {
 // ---------------------------------------------------------------- delete / cleanup
 describe('delete', () => {
   test('without a terminal it needs --yes; with it, cluster, metadata, kubeconfig and pointers go', async (t) => {
-    const sb = await sandboxFor(t)
+    const sb = await sandboxFor(t, { inProcess: true })
     await managed(sb, 'alpha')
     await managed(sb, 'bravo')
     ok(await manager(sb, ['switch', 'bravo']))
@@ -482,7 +482,7 @@ describe('delete', () => {
   })
 
   test('a missing cluster (metadata, no k3d cluster) has its files removed, exit 0; an unknown name is exit 1', async (t) => {
-    const sb = await sandboxFor(t)
+    const sb = await sandboxFor(t, { inProcess: true })
     await writeMeta(sb, person('ghost', { lb: 8123, api: 6523 }))
     await fs.outputFile(kubeconfigFile(sb, 'ghost'), 'apiVersion: v1\n')
     await fs.outputFile(pointerFile(sb), 'ghost\n')
@@ -501,7 +501,7 @@ describe('delete', () => {
   })
 
   test('on a terminal it asks once for all the names, and only "y" deletes; a refusal is exit 1', async (t) => {
-    const sb = await sandboxFor(t)
+    const sb = await sandboxFor(t, { inProcess: true })
     await managed(sb, 'alpha')
     await managed(sb, 'bravo')
     const asked: string[] = []
@@ -526,7 +526,7 @@ describe('delete', () => {
   })
 
   test('several names without a terminal: every one goes with --yes; none without it', async (t) => {
-    const sb = await sandboxFor(t)
+    const sb = await sandboxFor(t, { inProcess: true })
     await managed(sb, 'alpha')
     await managed(sb, 'bravo')
     await managed(sb, 'keep')
@@ -561,7 +561,7 @@ function inProcessContext(sb: Sandbox, ask: (q: string) => Promise<string>): { c
 
 describe('cleanup', () => {
   test('removes exactly the orphans and stale reservations; never a cluster that exists', async (t) => {
-    const sb = await sandboxFor(t)
+    const sb = await sandboxFor(t, { inProcess: true })
     await managed(sb, 'keep')
     ok(await manager(sb, ['switch', 'keep']))
     await k3dCreate(sb, 'dev') // unmanaged: no files to clean
@@ -605,7 +605,7 @@ async function exitedPid(sb: Sandbox): Promise<number> {
 // ---------------------------------------------------------------- old script's files
 describe('metadata written by the old script', () => {
   test('lists, switches and deletes; a kubeconfig path in metadata outside our directory is never removed', async (t) => {
-    const sb = await sandboxFor(t)
+    const sb = await sandboxFor(t, { inProcess: true })
     const name = 'threads-agent-vitalii-se-c18b4c'
     const ports = await k3dCreate(sb, name)
     const precious = path.join(sb.root, 'precious-kubeconfig')
@@ -636,7 +636,7 @@ describe('metadata written by the old script', () => {
 // ---------------------------------------------------------------- --json, info
 describe('--json and info', () => {
   test('stdout holds only JSON for list, current and info', async (t) => {
-    const sb = await sandboxFor(t)
+    const sb = await sandboxFor(t, { inProcess: true })
     await managed(sb, 'alpha')
     await fs.outputFile(metaFile(sb, 'broken'), 'nope')
     ok(await manager(sb, ['switch', 'alpha']))
@@ -652,7 +652,7 @@ describe('--json and info', () => {
   })
 
   test('info of a cluster that does not exist: exit 1 naming those that do', async (t) => {
-    const sb = await sandboxFor(t)
+    const sb = await sandboxFor(t, { inProcess: true })
     await managed(sb, 'alpha')
     await writeMeta(sb, person('ghost', { lb: 8123, api: 6523 }))
     const r = await manager(sb, ['info', 'nope'])
@@ -666,7 +666,7 @@ describe('--json and info', () => {
 // ---------------------------------------------------------------- start / stop / resources
 describe('start, stop and resources', () => {
   test('stop then start round trip', async (t) => {
-    const sb = await sandboxFor(t)
+    const sb = await sandboxFor(t, { inProcess: true })
     await managed(sb, 'alpha')
     ok(await manager(sb, ['stop', 'alpha']))
     assert.equal((await k3dClusters(sb))[0]!.serversRunning, 0)
@@ -681,7 +681,7 @@ describe('start, stop and resources', () => {
   })
 
   test('start blocked by a port another running cluster holds names the port and that cluster', async (t) => {
-    const sb = await sandboxFor(t)
+    const sb = await sandboxFor(t, { inProcess: true })
     const alpha = await managed(sb, 'alpha')
     ok(await manager(sb, ['stop', 'alpha']))
     await k3dCreate(sb, 'blocker', { lb: alpha.lb }) // a stopped cluster holds no ports
@@ -693,7 +693,7 @@ describe('start, stop and resources', () => {
   })
 
   test('start blocked by a program outside k3d names the port and how to find the program', async (t) => {
-    const sb = await sandboxFor(t)
+    const sb = await sandboxFor(t, { inProcess: true })
     const alpha = await managed(sb, 'alpha')
     ok(await manager(sb, ['stop', 'alpha']))
     const server = net.createServer()
@@ -708,7 +708,7 @@ describe('start, stop and resources', () => {
   })
 
   test('resources uses only the cluster kubeconfig, regenerating it when missing', async (t) => {
-    const sb = await sandboxFor(t)
+    const sb = await sandboxFor(t, { inProcess: true })
     await managed(sb, 'alpha')
     await managed(sb, 'bravo')
     ok(await manager(sb, ['switch', 'alpha']))
@@ -730,7 +730,7 @@ describe('start, stop and resources', () => {
   })
 
   test('resources without a current cluster fails with exit 1', async (t) => {
-    const sb = await sandboxFor(t)
+    const sb = await sandboxFor(t, { inProcess: true })
     const r = await manager(sb, ['resources'])
     assert.equal(r.code, 1)
     assert.deepEqual(lines(r.stderr), [`✗ no active cluster — ${MANAGER} switch NAME (or ${DEV_UP}) first, or name one: ${MANAGER} resources NAME`])
@@ -751,7 +751,7 @@ describe('helpers', () => {
   })
 
   test('exportLine survives eval for paths with shell specials', async (t) => {
-    const sb = await sandboxFor(t)
+    const sb = await sandboxFor(t, { inProcess: true })
     const file = path.join(sb.root, 'we "ird" $HOME `x` \\ dir', 'config-a')
     const r = ok(await sb.run('sh', ['-c', `eval '${exportLine(file).replace(/'/g, "'\\''")}'; printf '%s' "$KUBECONFIG"`]))
     assert.equal(r.stdout, file)
@@ -761,7 +761,7 @@ describe('helpers', () => {
 // ---------------------------------------------------------------- list -o, several names, version, files in the way
 describe('list -o table|name and --no-headers', () => {
   test("one line per cluster like k3d's table, the current one marked; names only; no header", async (t) => {
-    const sb = await sandboxFor(t)
+    const sb = await sandboxFor(t, { inProcess: true })
     const alpha = await managed(sb, 'alpha')
     const shared = await k3dCreate(sb, 'threads-agent')
     await writeMeta(sb, person('threads-agent', shared, { shared: true }))
@@ -792,7 +792,7 @@ describe('list -o table|name and --no-headers', () => {
 
 describe('start and stop with several names', () => {
   test('every name is checked before any is touched; then each in turn', async (t) => {
-    const sb = await sandboxFor(t)
+    const sb = await sandboxFor(t, { inProcess: true })
     await managed(sb, 'alpha')
     await managed(sb, 'bravo')
     const unknown = await manager(sb, ['stop', 'alpha', 'nope', 'nada'])
@@ -809,7 +809,7 @@ describe('start and stop with several names', () => {
 
 describe('version', () => {
   test('--version and version: the project version, Node and how it runs; --json too', async (t) => {
-    const sb = await sandboxFor(t)
+    const sb = await sandboxFor(t) // end to end: the start-up path is what it checks
     const pkg = await fs.readJson(path.join(REPO_ROOT, 'package.json'))
     // npm test builds the bundle first (pretest), so the launcher picks it; MULTI_CLUSTER_RUNNER=tsx forces the fallback.
     const expected = [`cluster-manager version ${pkg.version}`, `node version ${process.version}`, `run by the prebuilt bundle from ${REPO_ROOT}`]
@@ -825,7 +825,7 @@ describe('version', () => {
   })
 
   test('dev-up-multi --tag without a value says so (it was "invalid image tag \"\""), exit 2, nothing run', async (t) => {
-    const sb = await sandboxFor(t)
+    const sb = await sandboxFor(t, { inProcess: true })
     for (const argv of [['--tag'], ['-t'], ['--tag', '--force']]) {
       const r = await sb.run(DEV_UP, argv, { cwd: sb.root })
       assert.equal(r.code, 2, r.stderr)
@@ -837,7 +837,7 @@ describe('version', () => {
 
 describe('a file where our directory should be', () => {
   test('~/.config/threads-agent or ~/.kube/threads-agent being a file: one line with the path and the fix, nothing changed', async (t) => {
-    const sb = await sandboxFor(t)
+    const sb = await sandboxFor(t, { inProcess: true })
     await managed(sb, 'alpha')
     const config = configDir(sb)
     const metaBackup = await fs.readFile(metaFile(sb, 'alpha'), 'utf8')

@@ -35,7 +35,7 @@ async function cluster(sb: Sandbox, name: string, shared = false): Promise<void>
 }
 
 test('the main job then current, resources and mcp-setup, through just: they use the cluster just made, and move no pointer', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const repo = await makeRepo(sb)
   ok(await just(sb, repo, ['bootstrap-multi']))
   const current = ok(await just(sb, repo, ['cluster-current']))
@@ -56,7 +56,7 @@ test('the main job then current, resources and mcp-setup, through just: they use
 })
 
 test('the shared cluster is current when this identity has no personal one; the personal one wins when both exist', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const repo = await makeRepo(sb)
   await cluster(sb, 'threads-agent', true)
   assert.equal(await currentName(sb, repo), 'threads-agent')
@@ -69,7 +69,7 @@ test('the shared cluster is current when this identity has no personal one; the 
 })
 
 test('two work trees keep their own choice; the global pointer follows the last switch; switch - is per work tree', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const a = await makeRepo(sb, { dir: 'a' })
   const b = await makeRepo(sb, { dir: 'b' })
   for (const name of ['alpha', 'bravo', 'charlie']) await cluster(sb, name)
@@ -116,7 +116,7 @@ test('two work trees keep their own choice; the global pointer follows the last 
 })
 
 test('a switch inside a repository first remembers the identity cluster as previous', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const repo = await makeRepo(sb)
   await cluster(sb, PERSONAL)
   await cluster(sb, 'other')
@@ -126,7 +126,7 @@ test('a switch inside a repository first remembers the identity cluster as previ
 })
 
 test('delete forgets the cluster in every work tree; cleanup drops the choices of work trees that are gone', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const a = await makeRepo(sb, { dir: 'a' })
   const b = await makeRepo(sb, { dir: 'b' })
   const gone = await makeRepo(sb, { dir: 'gone' })
@@ -148,7 +148,7 @@ test('delete forgets the cluster in every work tree; cleanup drops the choices o
 })
 
 test('current in a work tree costs no k3d or docker call, and one git call only when no choice is recorded', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const repo = await makeRepo(sb)
   await cluster(sb, PERSONAL)
   const before = sb.calls().length
@@ -158,7 +158,7 @@ test('current in a work tree costs no k3d or docker call, and one git call only 
 })
 
 test('resolveCurrent: each step in order, with a git reader given by the test', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const p = paths(sb.home)
   const repo = await makeRepo(sb)
   let gitCalls = 0

@@ -21,7 +21,7 @@ const kubeconfigOf = (sb: Sandbox, name: string) => path.join(sb.home, '.kube', 
 const errorLine = (r: RunResult) => r.stderr.split('\n').find((l) => l.startsWith('✗')) ?? ''
 
 test('just dev-start-multi (and share): cluster, deploy with its KUBECONFIG, .mcp.json that keeps other servers', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const repo = await makeRepo(sb)
   await fs.writeJson(path.join(repo, 'multi-cluster.config.json'), { deploy: 'echo "$KUBECONFIG" >> deployed.txt' })
   const other = { command: 'node', args: ['notes-server.js'], env: { TOKEN: 'x' } }
@@ -54,7 +54,7 @@ test('just dev-start-multi (and share): cluster, deploy with its KUBECONFIG, .mc
 })
 
 test('dev-start without a deploy command says so; a failing deploy is exit 1 with the command named', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const repo = await makeRepo(sb)
   const r = await just(sb, repo, ['dev-start-multi'])
   assert.equal(r.code, 0, r.stderr)
@@ -66,7 +66,7 @@ test('dev-start without a deploy command says so; a failing deploy is exit 1 wit
 })
 
 test('mcp-setup: twice changes nothing, no current cluster is exit 1, a broken .mcp.json is never overwritten', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const repo = await makeRepo(sb)
   const none = await sb.run(MANAGER, ['mcp-setup'], { cwd: repo })
   assert.equal(none.code, 1)
@@ -96,7 +96,7 @@ test('mcp-setup: twice changes nothing, no current cluster is exit 1, a broken .
 })
 
 test('doctor: all ✓ with the simulator; docker down, k3d missing or no git identity is ✗ and exit 1', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const repo = await makeRepo(sb)
   const ok = await sb.run(MANAGER, ['doctor'], { cwd: repo })
   assert.equal(ok.code, 0, ok.stdout + ok.stderr)
@@ -139,7 +139,7 @@ function freePort(): Promise<number> {
 }
 
 test('doctor: runtime, memory, inotify, networks and the registry, each with its fix; --json for scripts', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const repo = await makeRepo(sb)
   const [lb, api] = [await freePort(), await freePort()]
   assert.equal((await sb.run('k3d', ['cluster', 'create', 'one', '-p', `127.0.0.1:${lb}:80@loadbalancer`, '--api-port', `127.0.0.1:${api}`, '--kubeconfig-update-default=false'])).code, 0)
@@ -171,7 +171,7 @@ test('doctor: runtime, memory, inotify, networks and the registry, each with its
 })
 
 test('a bad config file is rejected with the key named (exit 2), before anything changes', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const repo = await makeRepo(sb)
   const cases: Array<[unknown, RegExp]> = [
     [{ image: ['x'] }, /image: unknown key/],

@@ -56,7 +56,7 @@ function json(r: RunResult) {
 const errorLines = (r: RunResult) => r.stderr.split('\n').filter((l) => l.startsWith('✗'))
 
 test('personal and shared clusters get the names and (when free) the ports of the old script', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const repo = await makeRepo(sb)
   const defaultKubeconfig = path.join(sb.home, '.kube', 'config')
   await fs.mkdir(path.dirname(defaultKubeconfig), { recursive: true })
@@ -103,7 +103,7 @@ test('personal and shared clusters get the names and (when free) the ports of th
 })
 
 test('human output ends with the summary and the export line', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const repo = await makeRepo(sb)
   const r = await devUp(sb, repo)
   assert.equal(r.code, 0, r.stderr)
@@ -114,7 +114,7 @@ test('human output ends with the summary and the export line', async (t) => {
 })
 
 test('two identities in one repo and one identity in two repos: distinct clusters, ports, kubeconfigs', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const alice = await makeRepo(sb, { dir: 'alice/threads-agent', userName: 'Alice Smith', email: 'alice@example.com' })
   const bob = await makeRepo(sb, { dir: 'bob/threads-agent', userName: 'Bob Jones', email: 'bob@example.com' })
   const other = await makeRepo(sb, { dir: 'another', remote: 'git@github.com:vitamin33/another-project.git', userName: 'Alice Smith', email: 'alice@example.com' })
@@ -142,7 +142,7 @@ test('two identities in one repo and one identity in two repos: distinct cluster
 })
 
 test('8 concurrent runs for 8 identities: 8 clusters, 16 distinct ports, 8 valid metadata files', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t) // end to end: concurrent processes
   const repos = await Promise.all(
     Array.from({ length: 8 }, (_, i) => makeRepo(sb, { dir: `agent${i}/threads-agent`, userName: `Agent ${i}`, email: `agent${i}@example.com` })),
   )
@@ -159,7 +159,7 @@ test('8 concurrent runs for 8 identities: 8 clusters, 16 distinct ports, 8 valid
 })
 
 test('rerun reuses, --force recreates with the same ports, a stopped cluster is started', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const repo = await makeRepo(sb)
   const first = json(await devUp(sb, repo, ['--json']))
   const metaBefore = await fs.readFile(metaFile(sb, PERSONAL), 'utf8')
@@ -184,7 +184,7 @@ test('rerun reuses, --force recreates with the same ports, a stopped cluster is 
 })
 
 test('an existing cluster without metadata is adopted with the ports k3d reports', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const repo = await makeRepo(sb)
   const lb = await freePort()
   const api = await freePort()
@@ -197,7 +197,7 @@ test('an existing cluster without metadata is adopted with the ports k3d reports
 })
 
 test('a fresh cluster listens on 127.0.0.1 only; bind_address 0.0.0.0 (or BIND_ADDRESS) shares it, with a warning', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const repo = await makeRepo(sb)
   const first = await devUp(sb, repo, ['--json'])
   const r = json(first)
@@ -225,7 +225,7 @@ test('a fresh cluster listens on 127.0.0.1 only; bind_address 0.0.0.0 (or BIND_A
 })
 
 test('--dry-run changes nothing and prints the plan; --json adds the spec fields', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const repo = await makeRepo(sb)
   const plan = json(await devUp(sb, repo, ['--dry-run', '--json', '--tag', 'v1.0.0']))
   assert.deepEqual(
@@ -250,7 +250,7 @@ test('--dry-run changes nothing and prints the plan; --json adds the spec fields
 })
 
 test('a port lost between probe and create is chosen again (bounded)', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const repo = await makeRepo(sb)
   const r = await devUp(sb, repo, ['--json'], { K3D_SIM_FAIL_CREATES: '1' })
   const out = json(r)
@@ -264,7 +264,7 @@ test('a port lost between probe and create is chosen again (bounded)', async (t)
   assert.equal(chosen[1], out.lb_port)
   assert.deepEqual(await bindings(sb, out.name), { lb: { HostIp: '127.0.0.1', HostPort: String(out.lb_port) }, api: { HostIp: '127.0.0.1', HostPort: String(out.api_port) } })
 
-  const sb2 = await sandboxFor(t)
+  const sb2 = await sandboxFor(t, { inProcess: true })
   const repo2 = await makeRepo(sb2)
   const fail = await devUp(sb2, repo2, [], { K3D_SIM_FAIL_CREATES: '10' })
   assert.equal(fail.code, 1)
@@ -275,7 +275,7 @@ test('a port lost between probe and create is chosen again (bounded)', async (t)
 })
 
 test('failures end with the right exit code, one line, and nothing stray', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const repo = await makeRepo(sb)
   const cases: Array<[Record<string, string>, RegExp]> = [
     [{ K3D_SIM_CREATE_ERROR: 'failed to pull image rancher/k3s' }, /k3d cluster create failed: .*failed to pull image/],
@@ -296,7 +296,7 @@ test('failures end with the right exit code, one line, and nothing stray', async
 })
 
 test('missing tools and identity stop the run with the fix (exit 1); bad flags print usage (exit 2)', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const noName = await makeRepo(sb, { dir: 'noname', userName: null })
   const r1 = await devUp(sb, noName)
   assert.equal(r1.code, 1)
@@ -321,7 +321,7 @@ test('missing tools and identity stop the run with the fix (exit 1); bad flags p
 })
 
 test('images that exist locally are imported in one k3d call with the tag applied', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const repo = await makeRepo(sb)
   const images = ['ghcr.io/threads-agent-stack/orchestrator:v1.0.0', 'ghcr.io/threads-agent-stack/fake-threads:v1.0.0', 'bitnami/postgresql:16']
   const r = await devUp(sb, repo, ['--tag', 'v1.0.0'], { K3D_SIM_IMAGES: [...images, 'ghcr.io/threads-agent-stack/orchestrator:local'].join(',') })
@@ -337,7 +337,7 @@ test('images that exist locally are imported in one k3d call with the tag applie
 })
 
 test('Ctrl-C during create leaves no cluster, no metadata, no reservation', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t) // end to end: a signal
   const repo = await makeRepo(sb)
   const { spawn } = await import('node:child_process')
   const child = spawn(DEV_UP, [], { cwd: repo, env: { ...sb.env, K3D_SIM_CREATE_DELAY_MS: '4000' }, stdio: ['ignore', 'pipe', 'pipe'] })
@@ -358,7 +358,7 @@ test('Ctrl-C during create leaves no cluster, no metadata, no reservation', asyn
 })
 
 test('just recipes pass their words intact and name the cluster after the calling repository', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t) // end to end: the recipes
   const repo = await makeRepo(sb)
   const just = path.join(REPO_ROOT, 'node_modules', '.bin', 'just')
   const justfile = path.join(REPO_ROOT, 'justfile')
@@ -391,7 +391,7 @@ function freePort(): Promise<number> {
 }
 
 test('Ctrl-C in a terminal (SIGINT to the whole process group) during create leaves no cluster', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t) // end to end: a signal to the process group
   const repo = await makeRepo(sb)
   const { spawn } = await import('node:child_process')
   const child = spawn(DEV_UP, [], { cwd: repo, env: { ...sb.env, K3D_SIM_CREATE_DELAY_MS: '4000' }, stdio: 'ignore', detached: true })
@@ -403,7 +403,7 @@ test('Ctrl-C in a terminal (SIGINT to the whole process group) during create lea
 })
 
 test('the same identity bootstrapping twice at once: one creates, the other never half-reuses', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t) // end to end: concurrent processes
   const repo = await makeRepo(sb)
   const env = { K3D_SIM_CREATE_DELAY_MS: '1500' }
   const [a, b] = await Promise.all([devUp(sb, repo, [], env), devUp(sb, repo, [], env)])
@@ -416,7 +416,7 @@ test('the same identity bootstrapping twice at once: one creates, the other neve
 })
 
 test('--force and delete leave a default kubeconfig that names the cluster byte-identical; bad READY_TIMEOUT is exit 2', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const repo = await makeRepo(sb)
   json(await devUp(sb, repo, ['--json']))
   // The user merged the cluster into their own kubeconfig (k3d kubeconfig merge): k3d delete would rewrite it.

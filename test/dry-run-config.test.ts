@@ -38,7 +38,7 @@ const shape = (c: { name: string; nodes: Node[] }) =>
   }))
 
 test('--dry-run -o yaml: a document k3d --config - accepts, making the same cluster as the flags', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const repo = await makeRepo(sb)
   await fs.writeJson(path.join(repo, 'multi-cluster.config.json'), {
     agents: 1,
@@ -64,7 +64,7 @@ test('--dry-run -o yaml: a document k3d --config - accepts, making the same clus
 })
 
 test('a "k3d" object that sets what this tool manages, or a key k3d does not have, is exit 2 naming it', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const repo = await makeRepo(sb)
   const file = path.join(repo, 'multi-cluster.config.json')
   for (const [k3d, message] of [

@@ -12,7 +12,7 @@ import { makeRepo } from './helpers/git.ts'
 const DEV_UP = path.join(REPO_ROOT, 'scripts', 'dev-up-multi.ts')
 
 test('a config listing nginx (untagged) and docker.io/library/redis:7 imports exactly the ones the daemon has', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const repo = await makeRepo(sb)
   await fs.writeJson(path.join(repo, 'multi-cluster.config.json'), { images: ['nginx', 'docker.io/library/redis:7'] })
   const imports = () => sb.calls('k3d').filter((c) => c.args[0] === 'image').map((c) => c.args)

@@ -67,7 +67,7 @@ describe('invocationFrom (pure)', () => {
 const just = (sb: Sandbox, cwd: string, args: string[], env: Record<string, string> = {}) => sb.run(JUST, ['--justfile', JUSTFILE, '--working-directory', cwd, ...args], { cwd, env })
 
 test('hints through just name recipes, and the scripts directly name the scripts (9 of one style and 11 of the other before)', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const repo = await makeRepo(sb)
   // just on PATH, as a global install puts it
   const bin = path.join(sb.root, 'bin')
@@ -99,7 +99,7 @@ test('hints through just name recipes, and the scripts directly name the scripts
 })
 
 test('package.json bin: cluster-manager and dev-up-multi run as commands on PATH, and hints then use those names', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const pkg = await fs.readJson(path.join(REPO_ROOT, 'package.json'))
   assert.deepEqual(pkg.bin, { 'cluster-manager': 'scripts/cluster-manager.ts', 'dev-up-multi': 'scripts/dev-up-multi.ts' })
   // What npm link / npm install -g make: symlinks in a directory on PATH.

@@ -22,7 +22,7 @@ async function created(sb: Sandbox, repo: string): Promise<void> {
 }
 
 test('a directory named X.json among the metadata: a warning naming it, and list, switch, cleanup and bootstrap still work', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const repo = await makeRepo(sb)
   const odd = path.join(configDir(sb), 'clusters', 'odd.json')
   await fs.mkdirp(odd)
@@ -49,7 +49,7 @@ test('a directory named X.json among the metadata: a warning naming it, and list
 })
 
 test('an unreadable metadata file is a warning naming it; the others are listed', async (t) => {
-  const dir = path.join((await sandboxFor(t)).root, 'clusters')
+  const dir = path.join((await sandboxFor(t, { inProcess: true })).root, 'clusters')
   const reg = new Registry(dir)
   await reg.write({ name: 'ok', repository: 'r', developer: 'd', email: 'e', lb_port: 8080, api_port: 6445, kubeconfig: '', created_at: '', k3d_version: '', shared: false })
   await fs.writeFile(path.join(dir, 'secret.json'), '{}')
@@ -66,7 +66,7 @@ test('an unreadable metadata file is a warning naming it; the others are listed'
 })
 
 test('metadata modes are repaired to 0600 in a 0700 directory, as the kubeconfigs are', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const repo = await makeRepo(sb)
   await created(sb, repo)
   const file = metaFile(sb, PERSONAL)
@@ -79,7 +79,7 @@ test('metadata modes are repaired to 0600 in a 0700 directory, as the kubeconfig
 })
 
 test('multi-cluster.config.json that is a directory: exit 2 naming the file', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const repo = await makeRepo(sb)
   await fs.mkdirp(path.join(repo, 'multi-cluster.config.json'))
   const r = await sb.run(DEV_UP, [], { cwd: repo })
@@ -90,7 +90,7 @@ test('multi-cluster.config.json that is a directory: exit 2 naming the file', as
 })
 
 test('a kubeconfig path that is a symlink is replaced by a private file before k3d may rewrite it', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const mine = path.join(sb.home, '.kube', 'config')
   await fs.outputFile(mine, 'apiVersion: v1\nkind: Config\ncurrent-context: k3d-x\ncontexts:\n- name: k3d-x\n')
   const before = await fs.readFile(mine)
@@ -116,7 +116,7 @@ test('a kubeconfig path that is a symlink is replaced by a private file before k
 })
 
 test('cluster-manager delete with config-NAME symlinked to ~/.kube/config leaves ~/.kube/config as it was', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const repo = await makeRepo(sb)
   await created(sb, repo)
   const mine = path.join(sb.home, '.kube', 'config')
@@ -135,7 +135,7 @@ for (const [which, dir] of [
   ['~/.kube/threads-agent', (sb: Sandbox) => path.dirname(kubeconfigFile(sb, 'x'))],
 ] as const) {
   test(`${which} is a file: one line naming it and the fix, exit 1, before anything is created`, async (t) => {
-    const sb = await sandboxFor(t)
+    const sb = await sandboxFor(t, { inProcess: true })
     const repo = await makeRepo(sb)
     await fs.outputFile(dir(sb), 'not a directory\n')
     const r = await sb.run(DEV_UP, [], { cwd: repo })
@@ -151,7 +151,7 @@ for (const [which, dir] of [
 }
 
 test('escape sequences in git user.name are printed escaped, never raw', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const repo = await makeRepo(sb, { userName: 'Eve\u001b[2J\u001b]0;pwned\u0007' })
   const r = await sb.run(DEV_UP, [], { cwd: repo })
   assert.equal(r.code, 0, r.stderr)
@@ -162,7 +162,7 @@ test('escape sequences in git user.name are printed escaped, never raw', async (
 })
 
 test('dev-start prints the export line once', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const repo = await makeRepo(sb)
   const r = await sb.run(MANAGER, ['dev-start'], { cwd: repo })
   assert.equal(r.code, 0, r.stderr)
@@ -171,7 +171,7 @@ test('dev-start prints the export line once', async (t) => {
 })
 
 test('--tag on an existing cluster imports that tag\'s local images into it and says so', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const repo = await makeRepo(sb)
   await created(sb, repo)
   const image = 'ghcr.io/threads-agent-stack/orchestrator:v2'

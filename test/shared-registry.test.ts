@@ -20,7 +20,7 @@ async function registryNodes(sb: Sandbox): Promise<Array<{ name: string; Network
 }
 
 test('"registry": true: three clusters share one registry, each present image pushed once; deleting two leaves it serving the third', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const repo = await makeRepo(sb)
   await fs.writeJson(path.join(repo, 'multi-cluster.config.json'), { registry: true, images: ['ghcr.io/org/app:{tag}', 'docker.io/library/redis:7', 'absent/thing:1'] })
   await fs.writeFile(path.join(sb.state, 'images'), 'ghcr.io/org/app:local\nredis:7\n')
@@ -85,7 +85,7 @@ test('"registry": true: three clusters share one registry, each present image pu
 })
 
 test('registry delete --force removes a registry clusters use, saying which; without a registry, status says how to get one', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const repo = await makeRepo(sb)
   const none = ok(await sb.run(MANAGER, ['registry'], { cwd: repo }))
   assert.match(none.stdout, /^No shared registry k3d-threads-agent-registry\.$/m)

@@ -47,7 +47,7 @@ async function tokenKubeconfig(sb: Sandbox, file: string, server: string, ca: st
 }
 
 test('create serviceaccount / rolebinding: the dry-run YAML is kubectl\'s, and apply of it is idempotent', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const sa = ok(await sb.run('kubectl', ['create', 'serviceaccount', 'agent', '-n', 'team', '--dry-run=client', '-o', 'yaml']))
   assert.equal(sa.stdout, fill(kubectlText('sa-dry-run'), { name: 'agent', namespace: 'team' }))
   const rb = ok(await sb.run('kubectl', ['create', 'rolebinding', 'agent-edit', '--clusterrole=edit', '--serviceaccount=team:agent', '-n', 'team', '--dry-run=client', '-o', 'yaml']))
@@ -71,7 +71,7 @@ test('create serviceaccount / rolebinding: the dry-run YAML is kubectl\'s, and a
 })
 
 test('create token: a JWT for the service account, duration rules, no newline off a terminal', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const { admin } = await cluster(sb, 'tok')
   ok(await admin('create', 'namespace', 'team'))
   ok(await admin('create', 'serviceaccount', 'agent', '-n', 'team'))
@@ -88,7 +88,7 @@ test('create token: a JWT for the service account, duration rules, no newline of
 })
 
 test('RBAC: an edit binding reaches its namespace only; view only reads; bad or stale tokens are Unauthorized', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const { admin, server, ca } = await cluster(sb, 'rbac')
   for (const ns of ['agent-1', 'agent-2']) {
     ok(await admin('create', 'namespace', ns))

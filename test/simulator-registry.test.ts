@@ -43,7 +43,7 @@ async function getJson(port: number, path: string): Promise<{ status: number; bo
 }
 
 test('k3d registry create, list and delete: one node k3d-NAME on its port, answering the registry API until deleted', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const [port] = await freePorts(1)
   const created = ok(await sb.run('k3d', ['registry', 'create', 'threads-agent-registry', '--port', `127.0.0.1:${port}`]))
   for (const id of ['registry-creating', 'registry-created', 'registry-starting']) assert.match(created.stdout, line(id, { node: 'k3d-threads-agent-registry' }))
@@ -76,7 +76,7 @@ test('k3d registry create, list and delete: one node k3d-NAME on its port, answe
 })
 
 test('a registry port held by a cluster or a process: the start fails and the created node stays, as k3d leaves it', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const [lb, api, held] = await freePorts(3)
   ok(await sb.run('k3d', ['cluster', 'create', 'one', '-p', `${lb}:80@loadbalancer`, '--api-port', String(api), '--kubeconfig-update-default=false']))
   const clash = failed(await sb.run('k3d', ['registry', 'create', 'reg', '--port', `127.0.0.1:${lb}`])).stderr
@@ -108,7 +108,7 @@ function shape(c: { name: string; nodes: Node[] }) {
 }
 
 test('the config document on stdin creates the same cluster as its flags, bound where it says', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const [lb1, api1, lb2, api2, rp] = await freePorts(5)
   ok(await sb.run('k3d', ['registry', 'create', 'reg', '--port', `127.0.0.1:${rp}`, '--no-help']))
   const extra = { memory: { servers: '1g', agents: '512m' }, registry: { use: `k3d-reg:${rp}` } }
@@ -133,7 +133,7 @@ test('the config document on stdin creates the same cluster as its flags, bound 
 })
 
 test('a config k3d refuses: schema, apiVersion, memory, a registry that does not exist; $VARS expanded', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const [lb, api] = await freePorts(2)
   const base = clusterDocument(spec('bad', lb!, api!))
   const create = (doc: unknown, env: Record<string, string> = {}) => sb.run('k3d', configArgs('bad'), { input: typeof doc === 'string' ? doc : documentYaml(doc as never), env })
@@ -152,7 +152,7 @@ test('a config k3d refuses: schema, apiVersion, memory, a registry that does not
 })
 
 test('a cluster delete disconnects the registry and keeps it, serving the clusters left', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const ports = await freePorts(7)
   const rp = ports.pop()!
   ok(await sb.run('k3d', ['registry', 'create', 'reg', '--port', `127.0.0.1:${rp}`, '--no-help']))
@@ -167,7 +167,7 @@ test('a cluster delete disconnects the registry and keeps it, serving the cluste
 })
 
 test('docker tag and push to the registry: pushed once, its digest recorded on the image, served by the registry', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const [rp] = await freePorts(1)
   await sb.run('sh', ['-c', `echo 'ghcr.io/org/app:local' > "${sb.state}/images"`])
   ok(await sb.run('k3d', ['registry', 'create', 'reg', '--port', `127.0.0.1:${rp}`, '--no-help']))
@@ -193,7 +193,7 @@ test('docker tag and push to the registry: pushed once, its digest recorded on t
 })
 
 test('docker networks: one per cluster from the address pools, which run out as docker\'s do', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   // two /16 subnets: the default bridge takes one, one cluster the other
   const env = { K3D_SIM_DOCKER_INFO: JSON.stringify({ DefaultAddressPools: [{ Base: '10.10.0.0/15', Size: 16 }] }) }
   const [lb1, api1, lb2, api2] = await freePorts(4)

@@ -91,7 +91,7 @@ const nodeNames = (r: RunResult) => r.stdout.trim().split('\n').slice(1).map((l)
 
 // ---------------------------------------------------------------- sandbox
 test('sandbox: simulator first on PATH, isolated HOME and state, call log parsed', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t) // end to end: the launchers on PATH
   assert.equal(BIN_DIR, path.join(REPO_ROOT, 'test', 'fixtures', 'bin'))
   assert.ok(sb.env.PATH?.startsWith(BIN_DIR + ':'))
   assert.equal(sb.env.HOME, sb.home)
@@ -118,7 +118,7 @@ test('sandbox: simulator first on PATH, isolated HOME and state, call log parsed
 
 // ---------------------------------------------------------------- k3d: parsing and names
 test('k3d version, plain and JSON', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   assert.equal(ok(await sb.run('k3d', ['version'])).stdout, 'k3d version v5.8.3\nk3s version v1.31.5-k3s1 (default)\n')
   assert.deepEqual(JSON.parse(ok(await sb.run('k3d', ['version', '-o', 'json'])).stdout), { k3d: 'v5.8.3', k3s: 'v1.31.5-k3s1' })
   const custom = ok(await sb.run('k3d', ['version'], { env: { K3D_SIM_VERSION: 'v5.7.0' } }))
@@ -126,7 +126,7 @@ test('k3d version, plain and JSON', async (t) => {
 })
 
 test('k3d cluster create rejects names k3d rejects, with its messages, and creates nothing', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const rfc = (n: string) => `Invalid cluster name. name ${n} is not a valid hostname as per RFC 1123`
   failed(await sb.run('k3d', ['cluster', 'create', '../x']), rfc('../x'))
   failed(await sb.run('k3d', ['cluster', 'create', 'a_b']), rfc('a_b'))
@@ -146,7 +146,7 @@ test('k3d cluster create rejects names k3d rejects, with its messages, and creat
 })
 
 test('k3d flag parsing follows cobra: unknown flags, missing values, bad ints, bool syntax, subcommands', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   failed(await sb.run('k3d', ['cluster', 'create', 'x', '--xyz']), 'Error: unknown flag: --xyz')
   failed(await sb.run('k3d', ['cluster', 'create', 'x', '--servers']), 'Error: flag needs an argument: --servers')
   failed(await sb.run('k3d', ['cluster', 'create', 'x', '--servers', 'two']), 'Error: invalid argument "two" for "-s, --servers" flag: strconv.ParseInt')
@@ -169,7 +169,7 @@ test('k3d flag parsing follows cobra: unknown flags, missing values, bad ints, b
 })
 
 test('k3d cluster create: a taken name fails and leaves the existing cluster alone', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const first = await create(sb, 'dup')
   ok(first.r)
   const again = await create(sb, 'dup')
@@ -181,7 +181,7 @@ test('k3d cluster create: a taken name fails and leaves the existing cluster alo
 
 // ---------------------------------------------------------------- ports
 test('a real listener on a host port makes create fail with the daemon\'s userland-proxy error and roll back', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const [busyLb, busyApi, busyLocal, api] = await freePorts(4)
   await listen('0.0.0.0', busyLb, t)
   await listen('0.0.0.0', busyApi, t)
@@ -203,7 +203,7 @@ test('a real listener on a host port makes create fail with the daemon\'s userla
 })
 
 test('running clusters never share a host port; a stopped one frees it and then cannot start', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const [lb, api1, api2] = await freePorts(3)
   ok((await create(sb, 'one', { lb, api: api1 })).r)
   failed((await create(sb, 'two', { lb, api: api2 })).r, `Bind for 0.0.0.0:${lb} failed: port is already allocated`)
@@ -238,7 +238,7 @@ test('running clusters never share a host port; a stopped one frees it and then 
 })
 
 test('8 concurrent creates with distinct names and ports all succeed; racing for one port, exactly one wins', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t) // end to end: concurrent processes and their lock
   const ports = await freePorts(16)
   const results = await Promise.all(
     [...Array(8).keys()].map((i) => create(sb, `par-${i}`, { lb: ports[i], api: ports[8 + i] })),
@@ -261,7 +261,7 @@ test('8 concurrent creates with distinct names and ports all succeed; racing for
 })
 
 test('create holds no lock while it sleeps: list answers during K3D_SIM_CREATE_DELAY_MS', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t) // end to end: concurrent processes
   // no timing asserted (the machine may be loaded): list must answer while create is still asleep
   const slow = create(sb, 'slow', { env: { K3D_SIM_CREATE_DELAY_MS: '3000' } })
   let settled = false
@@ -280,7 +280,7 @@ test('create holds no lock while it sleeps: list answers during K3D_SIM_CREATE_D
 
 // ---------------------------------------------------------------- kubeconfig
 test('default kubeconfig on create: updated and switched by default, untouched with --kubeconfig-update-default=false', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const home = path.join(sb.home, '.kube', 'config')
   // absent stays absent
   ok((await create(sb, 'quiet')).r)
@@ -322,7 +322,7 @@ test('default kubeconfig on create: updated and switched by default, untouched w
 })
 
 test('k3d cluster delete always rewrites the default kubeconfig and moves its current-context to another context', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const home = path.join(sb.home, '.kube', 'config')
   ok((await create(sb, 'gone')).r)
   // a file that never held the cluster is still loaded and written back (k3d-v5.json delete-kubeconfig-rewrite):
@@ -380,7 +380,7 @@ test('k3d cluster delete always rewrites the default kubeconfig and moves its cu
 })
 
 test('k3d kubeconfig get: the reference document, server host from --api-port or K3D_SIM_KUBECONFIG_HOST', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const { api } = await create(sb, 'kc')
   const r = ok(await sb.run('k3d', ['kubeconfig', 'get', 'kc']))
   assert.ok(r.stdout.startsWith('---\napiVersion: v1\nclusters:\n- cluster:\n    certificate-authority-data: LS0t'))
@@ -408,7 +408,7 @@ test('k3d kubeconfig get: the reference document, server host from --api-port or
 
 // ---------------------------------------------------------------- list / delete
 test('k3d cluster list: JSON shape for running and stopped clusters, table, missing names', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   assert.equal(ok(await sb.run('k3d', ['cluster', 'list', '-o', 'json'])).stdout, '[]\n')
   const zed = await create(sb, 'zed')
   const alpha = await create(sb, 'alpha')
@@ -445,7 +445,7 @@ test('k3d cluster list: JSON shape for running and stopped clusters, table, miss
 })
 
 test('k3d cluster delete: missing is not an error; --all; kube state goes with the cluster', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const r = ok(await sb.run('k3d', ['cluster', 'delete', 'ghost']))
   assert.match(r.stdout, /No nodes found for cluster 'ghost', nothing to delete\.\n.*No clusters found/s)
   ok((await create(sb, 'a1')).r)
@@ -461,7 +461,7 @@ test('k3d cluster delete: missing is not an error; --all; kube state goes with t
 
 // ---------------------------------------------------------------- images
 test('k3d image import: several images in one call; absent ones are warnings and the rest are imported', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   await writeFile(path.join(sb.state, 'images'), `threads-agent/orchestrator:local\nthreads-agent/persona:local\n# comment\nqdrant/qdrant:v1.9.4@sha256:${'b'.repeat(64)}\n`)
   ok((await create(sb, 'img')).r)
   const env = { K3D_SIM_IMAGES: 'nginx,redis:7' }
@@ -517,7 +517,7 @@ async function tierImages(sb: Sandbox, pushed: { registry: string; digest: strin
 }
 
 test('the simulated docker answers image inspect and image ls as the real daemon did (docker-20.10.json)', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const values = { registry: 'localhost:41234', digest: `sha256:${'e'.repeat(64)}`, id: HEX }
   const idOf = async () => JSON.parse(ok(await sb.run('docker', ['image', 'inspect', 'nginx'])).stdout)[0].Id as string
   const project = (stdout: string) => JSON.stringify((JSON.parse(stdout) as Array<{ Id: string; RepoTags: string[]; RepoDigests: string[] }>).map((i) => ({ Id: i.Id, RepoTags: i.RepoTags, RepoDigests: i.RepoDigests })), null, 1) + '\n'
@@ -538,7 +538,7 @@ test('the simulated docker answers image inspect and image ls as the real daemon
 })
 
 test('K3D_SIM_DOCKER_STYLE picks the engine: each recorded port-conflict form and image-missing line', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   // 20 (this machine's daemon, recorded): another container, another process
   const local = [['container', 'run-port-allocated'], ['process', 'run-userland-proxy']] as const
   const forms = [
@@ -585,7 +585,7 @@ test('K3D_SIM_DOCKER_STYLE picks the engine: each recorded port-conflict form an
 })
 
 test('k3d prints its own texts as k3d-v5.json quotes them from its source', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const line = (id: string, values: Record<string, string | number> = {}) => {
     const k = k3dText(id)
     return new RegExp(`^${k.level}\\[\\d{4}\\] ${escape(fill(k.text, values))}$`, 'm')
@@ -610,7 +610,7 @@ test('k3d prints its own texts as k3d-v5.json quotes them from its source', asyn
 
 // ---------------------------------------------------------------- faults
 test('K3D_SIM_DOCKER_DOWN: docker and k3d fail like an unreachable daemon, k3d version still works', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   ok((await create(sb, 'up')).r)
   const kc = await kubeconfigFile(sb, 'up', path.join(sb.root, 'up.yaml'))
   const env = { K3D_SIM_DOCKER_DOWN: '1' }
@@ -631,7 +631,7 @@ test('K3D_SIM_DOCKER_DOWN: docker and k3d fail like an unreachable daemon, k3d v
 })
 
 test('K3D_SIM_FAIL_CREATES=N: the first N creates fail with port-allocated and roll back, then creates work', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const env = { K3D_SIM_FAIL_CREATES: '2' }
   const first = await create(sb, 'flaky', { env })
   failed(first.r, `Bind for 0.0.0.0:${first.lb} failed: port is already allocated`, 'Failed to create cluster >>> Rolling Back',
@@ -647,7 +647,7 @@ test('K3D_SIM_FAIL_CREATES=N: the first N creates fail with port-allocated and r
 })
 
 test('K3D_SIM_CREATE_ERROR: every create fails with the text and leaves nothing', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const r = await create(sb, 'err', { env: { K3D_SIM_CREATE_ERROR: 'no space left on device' } })
   failed(r.r, "Failed to create cluster 'err': no space left on device")
   assert.match(r.r.stderr, /^FATA\[\d{4}\] Failed to create cluster 'err': no space left on device$/m)
@@ -656,7 +656,7 @@ test('K3D_SIM_CREATE_ERROR: every create fails with the text and leaves nothing'
 
 // ---------------------------------------------------------------- kubectl
 test('kubectl chooses --kubeconfig, then $KUBECONFIG (merged, first wins), then ~/.kube/config; --context wins', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   ok((await create(sb, 'aa')).r)
   ok((await create(sb, 'bb')).r)
   const homeCfg = await kubeconfigFile(sb, 'aa', path.join(sb.home, '.kube', 'config'))
@@ -688,7 +688,7 @@ test('kubectl chooses --kubeconfig, then $KUBECONFIG (merged, first wins), then 
 })
 
 test('kubectl reaches running clusters only: readyz, stopped, absent, host.docker.internal, K3D_SIM_READYZ_FAILS', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const { api } = await create(sb, 'rdy')
   const kc = await kubeconfigFile(sb, 'rdy', path.join(sb.root, 'rdy.yaml'))
   const r = ok(await sb.run('kubectl', ['--kubeconfig', kc, '--request-timeout=2s', 'get', '--raw=/readyz']))
@@ -716,7 +716,7 @@ test('kubectl reaches running clusters only: readyz, stopped, absent, host.docke
 })
 
 test('kubectl rejects unknown flags and verbs; K3D_SIM_KUBECTL_FAIL fails one verb', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   ok((await create(sb, 'flags')).r)
   const kc = await kubeconfigFile(sb, 'flags', path.join(sb.root, 'f.yaml'))
   const r = failed(await sb.run('kubectl', ['--kubeconfig', kc, 'get', 'nodes', '--xyz']), 'error: unknown flag: --xyz')
@@ -741,7 +741,7 @@ test('kubectl rejects unknown flags and verbs; K3D_SIM_KUBECTL_FAIL fails one ve
 })
 
 test('kubectl label nodes --all: validation, --overwrite, results visible in get nodes', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   ok((await create(sb, 'lbl')).r)
   const kc = await kubeconfigFile(sb, 'lbl', path.join(sb.root, 'l.yaml'))
   const k = (...args: string[]) => sb.run('kubectl', ['--kubeconfig', kc, ...args])
@@ -768,7 +768,7 @@ test('kubectl label nodes --all: validation, --overwrite, results visible in get
 })
 
 test('kubectl configmap: dry-run needs no server, apply is idempotent, create fails on an existing one', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   // dry-run works with no kubeconfig and no cluster
   const dry = ok(await sb.run('kubectl', ['create', 'configmap', 'cluster-info', '--from-literal=cluster-name=demo',
     '--from-literal=created-at=2025-01-01T00:00:00Z', '--from-literal=developer=vitalii-se', '-n', 'default', '--dry-run=client', '-o', 'yaml']))

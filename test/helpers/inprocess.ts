@@ -5,10 +5,11 @@
 // starts of 60 to 130 ms of CPU each.
 //
 // What is not the same, and stays with the end-to-end tests (a sandbox without `inProcess`):
-// signals and a closed stdout (nothing here sends them), concurrency (runs are queued, one at a
-// time, since the working directory and argv[1] they read are this process's), a terminal, and
-// the start-up path itself (prologue, launcher, bundle). Programs other than k3d, kubectl and
-// docker (git, sh, just, a deploy command) are started for real with the run's environment.
+// signals and a closed stdout (nothing here sends them), concurrent runs (one runs at a time, a
+// second started meanwhile fails: the working directory and argv[1] they read are this
+// process's), a terminal, and the start-up path itself (prologue, launcher, bundle). Programs
+// other than k3d, kubectl and docker (git, sh, just, a deploy command) are started for real
+// with the run's environment; simulated calls are queued, as the state lock queues processes.
 import { spawn } from 'node:child_process'
 import { accessSync, constants } from 'node:fs'
 import path from 'node:path'
@@ -103,12 +104,13 @@ function sink(): { stream: NodeJS.WriteStream; text: () => string } {
 
 export type Program = (io: ProgramIo, signal: AbortSignal) => Promise<number | void>
 
-let queue: Promise<unknown> = Promise.resolve()
+let running: string | null = null
 
 /**
  * Runs PROGRAM as the script SCRIPT would run with ARGS in ENV (its whole environment), from
  * CWD, with INPUT on stdin: process.argv[1] and the working directory are the script's for the
- * run. Resolves {code, stdout, stderr}; runs are queued one after another.
+ * run. Resolves {code, stdout, stderr}. One run at a time: a second one started while the first
+ * runs rejects (a test of concurrent runs needs processes; queueing them would test nothing).
  */
 export function runProgram(
   program: Program,
@@ -116,7 +118,9 @@ export function runProgram(
   args: string[],
   opts: { env: Env; cwd?: string; input?: string; usage?: string; simBin: string },
 ): Promise<RunResult> {
-  const job = queue.then(async () => {
+  if (running !== null) return Promise.reject(new Error(`in-process run of ${script} ${args.join(' ')} while ${running} runs: concurrent runs need an end-to-end sandbox`))
+  running = `${script} ${args.join(' ')}`
+  const job = (async () => {
     const stdout = sink()
     const stderr = sink()
     const env = merged(opts.env)
@@ -133,8 +137,8 @@ export function runProgram(
       process.chdir(cwd)
       if (argv1 === undefined) process.argv.splice(1, 1)
       else process.argv[1] = argv1
+      running = null
     }
-  })
-  queue = job.catch(() => undefined)
+  })()
   return job
 }
