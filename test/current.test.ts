@@ -4,7 +4,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import path from 'node:path'
 import fs from 'fs-extra'
-import { sandboxFor, REPO_ROOT, ok } from './helpers/sandbox.ts'
+import { sandboxFor, REPO_ROOT, ok, JUST } from './helpers/sandbox.ts'
 import type { Sandbox } from './helpers/sandbox.ts'
 import { makeRepo } from './helpers/git.ts'
 import { paths } from '../lib/paths.ts'
@@ -13,7 +13,6 @@ import type { GitConfigReader } from '../lib/current.ts'
 import { workTreeTop } from '../lib/worktree.ts'
 import { md5Prefix } from '../lib/hash.ts'
 
-const JUST = path.join(REPO_ROOT, 'node_modules', '.bin', 'just')
 const JUSTFILE = path.join(REPO_ROOT, 'justfile')
 const MANAGER = path.join(REPO_ROOT, 'scripts', 'cluster-manager.ts')
 const PERSONAL = 'threads-agent-vitalii-se-c18b4c'

@@ -3,12 +3,11 @@ import assert from 'node:assert/strict'
 import path from 'node:path'
 import net from 'node:net'
 import fs from 'fs-extra'
-import { sandboxFor, REPO_ROOT, BIN_DIR } from './helpers/sandbox.ts'
+import { sandboxFor, REPO_ROOT, BIN_DIR, JUST } from './helpers/sandbox.ts'
 import type { Sandbox, RunResult } from './helpers/sandbox.ts'
 import { makeRepo } from './helpers/git.ts'
 import { md5Prefix } from '../lib/hash.ts'
 
-const JUST = path.join(REPO_ROOT, 'node_modules', '.bin', 'just')
 const JUSTFILE = path.join(REPO_ROOT, 'justfile')
 const MANAGER = path.join(REPO_ROOT, 'scripts', 'cluster-manager.ts')
 const DEV_UP = path.join(REPO_ROOT, 'scripts', 'dev-up-multi.ts')

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import net from 'node:net'
 import path from 'node:path'
 import { fs } from 'zx'
-import { sandboxFor, REPO_ROOT } from './helpers/sandbox.ts'
+import { sandboxFor, REPO_ROOT, JUST } from './helpers/sandbox.ts'
 import type { Sandbox, RunResult } from './helpers/sandbox.ts'
 import { makeRepo } from './helpers/git.ts'
 import { cksum } from '../lib/hash.ts'
@@ -360,7 +360,7 @@ test('Ctrl-C during create leaves no cluster, no metadata, no reservation', asyn
 test('just recipes pass their words intact and name the cluster after the calling repository', async (t) => {
   const sb = await sandboxFor(t) // end to end: the recipes
   const repo = await makeRepo(sb)
-  const just = path.join(REPO_ROOT, 'node_modules', '.bin', 'just')
+  const just = JUST
   const justfile = path.join(REPO_ROOT, 'justfile')
   const shared = await sb.run(just, ['--justfile', justfile, '--working-directory', '.', 'bootstrap-multi', '--share', '--tag', 'v1.0.0', '--json'], {
     cwd: repo,

@@ -9,7 +9,7 @@ import type { TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import path from 'node:path'
 import fs from 'fs-extra'
-import { sandboxFor, REPO_ROOT } from './helpers/sandbox.ts'
+import { sandboxFor, REPO_ROOT, JUST } from './helpers/sandbox.ts'
 import type { RunResult, Sandbox } from './helpers/sandbox.ts'
 import { makeRepo } from './helpers/git.ts'
 
@@ -70,7 +70,6 @@ export function words(line: string): string[] {
   return out
 }
 
-const JUST = path.join(REPO_ROOT, 'node_modules', '.bin', 'just')
 
 /**
  * Documented commands this test does not run, each with the reason. Anything else that is not a

@@ -4,14 +4,13 @@ import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import path from 'node:path'
 import fs from 'fs-extra'
-import { sandboxFor, REPO_ROOT, ok } from './helpers/sandbox.ts'
+import { sandboxFor, REPO_ROOT, ok, JUST } from './helpers/sandbox.ts'
 import type { Sandbox } from './helpers/sandbox.ts'
 import { shellLaunch } from '../lib/commands/shell.ts'
 import { shellLine } from '../lib/commands/switch.ts'
 import { clusterEnv } from '../lib/commands/clusterenv.ts'
 
 const MANAGER = path.join(REPO_ROOT, 'scripts', 'cluster-manager.ts')
-const JUST = path.join(REPO_ROOT, 'node_modules', '.bin', 'just')
 const JUSTFILE = path.join(REPO_ROOT, 'justfile')
 const lines = (text: string) => text.replace(/\n$/, '').split('\n')
 const kubeconfigOf = (sb: Sandbox, name: string) => path.join(sb.home, '.kube', 'threads-agent', `config-${name}`)

@@ -3,13 +3,12 @@ import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import path from 'node:path'
 import fs from 'fs-extra'
-import { sandboxFor, REPO_ROOT } from './helpers/sandbox.ts'
+import { sandboxFor, REPO_ROOT, JUST } from './helpers/sandbox.ts'
 import type { Sandbox } from './helpers/sandbox.ts'
 import { makeRepo } from './helpers/git.ts'
 import { commandLine, invocationFrom, shellWord } from '../lib/invocation.ts'
 import type { InvocationInput } from '../lib/invocation.ts'
 
-const JUST = path.join(REPO_ROOT, 'node_modules', '.bin', 'just')
 const JUSTFILE = path.join(REPO_ROOT, 'justfile')
 const MANAGER = path.join(REPO_ROOT, 'scripts', 'cluster-manager.ts')
 const DEV_UP = path.join(REPO_ROOT, 'scripts', 'dev-up-multi.ts')

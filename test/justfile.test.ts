@@ -3,16 +3,15 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import path from 'node:path'
-import { sandboxFor, REPO_ROOT } from './helpers/sandbox.ts'
+import { sandboxFor, REPO_ROOT, JUST, JUST_WRAPPER } from './helpers/sandbox.ts'
 import type { Sandbox, RunResult } from './helpers/sandbox.ts'
 
-const JUST = path.join(REPO_ROOT, 'node_modules', '.bin', 'just')
 const JUSTFILE = path.join(REPO_ROOT, 'justfile')
 const lines = (text: string) => text.replace(/\n$/, '').split('\n')
 /** PATH without any `just` (as when just came from npm and only `npx just` finds it). */
 const noJustPath = (sb: Sandbox) => (sb.env.PATH ?? '').split(':').filter((d) => !d.includes('node_modules')).join(':')
-const just = (sb: Sandbox, args: string[], env: Record<string, string> = {}) =>
-  sb.run(JUST, ['--justfile', JUSTFILE, '--working-directory', sb.root, ...args], { cwd: sb.root, env: { PATH: noJustPath(sb), ...env } })
+const just = (sb: Sandbox, args: string[], env: Record<string, string> = {}, exe = JUST) =>
+  sb.run(exe, ['--justfile', JUSTFILE, '--working-directory', sb.root, ...args], { cwd: sb.root, env: { PATH: noJustPath(sb), ...env } })
 
 interface Recipe {
   name: string
@@ -66,9 +65,9 @@ test('through just: --help, --json and --dry-run reach the script; usage errors 
   assert.equal(lines(failed.stderr).length, 1, failed.stderr)
 })
 
-test('the default recipe lists the recipes with just_executable(), without just on PATH', async (t) => {
+test('the default recipe lists the recipes with just_executable(), without just on PATH (through `npx just`\'s wrapper)', async (t) => {
   const sb = await sandboxFor(t)
-  const r = await just(sb, [])
+  const r = await just(sb, [], {}, JUST_WRAPPER)
   assert.equal(r.code, 0, r.stderr)
   assert.match(r.stdout, /^Available recipes:/)
   assert.match(r.stdout, /cluster-exec \*ARGS +# Run a command against one cluster/)

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process'
 import { after } from 'node:test'
 import assert from 'node:assert/strict'
 import net from 'node:net'
-import { readFileSync } from 'node:fs'
+import { accessSync, constants, readFileSync } from 'node:fs'
 import { mkdtemp, mkdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -11,6 +11,25 @@ import { fileURLToPath } from 'node:url'
 
 export const REPO_ROOT: string = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
 export const BIN_DIR: string = path.join(REPO_ROOT, 'test', 'fixtures', 'bin')
+
+/** What `npx just` runs: rust-just's node wrapper, which finds the binary of this platform and starts it. */
+export const JUST_WRAPPER: string = path.join(REPO_ROOT, 'node_modules', '.bin', 'just')
+
+/**
+ * The just binary itself, found as the wrapper finds it (rust-just's lib/index.mjs: the package
+ * rust-just-OS-ARCH); the wrapper when it is not there. Tests of recipes use it: the wrapper is
+ * a node process (execa, yargs) costing ~150 ms of CPU per call and changes nothing just does;
+ * justfile.test.ts still runs `npx just` through the wrapper.
+ */
+export const JUST: string = (() => {
+  try {
+    const file = fileURLToPath(import.meta.resolve(`rust-just-${process.platform}-${process.arch}/bin/just`))
+    accessSync(file, constants.X_OK)
+    return file
+  } catch {
+    return JUST_WRAPPER
+  }
+})()
 
 export interface RunResult {
   code: number
