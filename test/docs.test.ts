@@ -1,7 +1,9 @@
 // The docs are tests: every command in the fenced shell blocks of docs/multi-cluster.md and
-// README.md runs, in order within a part of the doc (parts run in parallel sandboxes), against the
-// simulator in scratch git repositories; lines with pipes or substitutions run in their shell;
-// what is not run is listed in NOT_RUN with the reason. Every documented output block must still be
+// README.md runs, in order within a part of the doc (each part in a sandbox of its own), against
+// the simulator in scratch git repositories; lines with pipes or substitutions run in their shell;
+// what is not run is listed in NOT_RUN with the reason. The scripts run in-process
+// (helpers/inprocess.ts), a `just RECIPE` line as the command its recipe runs (RecipeTable); the
+// recipes themselves, run by just, are justfile.test.ts's. Every documented output block must still be
 // printed as a whole: its lines in order, next to each other, indentation included (numbers may
 // differ, <placeholders> match anything).
 import { test } from 'node:test'
@@ -82,6 +84,49 @@ const NOT_RUN: ReadonlyArray<{ file: string; line: RegExp; why: string }> = [
   { file: 'docs/multi-cluster.md', line: /^export KUBECONFIG="\/Users\/you\//, why: 'an example path of another machine' },
 ]
 
+/**
+ * Documented commands about the process itself (how it started: `--version`, `doctor`'s start-up
+ * line) run end to end, a recipe through just.
+ */
+const END_TO_END = /(^|\s)(--version|version|doctor)(\s|$)/
+
+/**
+ * How just runs each recipe that wraps a script (`@{{manager}} list "$@"`): the script, the words
+ * before the arguments, and the variables the justfile exports, read from just itself
+ * (`--dump --dump-format json` for the bodies, `--evaluate` for the values). justfile.test.ts
+ * holds every wrapper to that shape and runs the recipes through just.
+ */
+interface RecipeTable {
+  recipes: Map<string, { script: string; words: string[] }>
+  env: Record<string, string>
+}
+
+async function recipeTable(sb: Sandbox): Promise<RecipeTable> {
+  const justfile = path.join(REPO_ROOT, 'justfile')
+  const dump = await sb.run(JUST, ['--justfile', justfile, '--dump', '--dump-format', 'json'])
+  const evaluated = await sb.run(JUST, ['--justfile', justfile, '--evaluate'])
+  assert.equal(dump.code + evaluated.code, 0, dump.stderr + evaluated.stderr)
+  const values = new Map<string, string>()
+  for (const m of evaluated.stdout.matchAll(/^(\S+)\s*:= "((?:[^"\\]|\\.)*)"$/gm)) values.set(m[1]!, m[2]!.replace(/\\(.)/g, '$1'))
+  const parsed = JSON.parse(dump.stdout) as {
+    recipes: Record<string, { body: unknown[][] }>
+    assignments: Record<string, { export: boolean }>
+  }
+  const env: Record<string, string> = {}
+  for (const [name, a] of Object.entries(parsed.assignments)) if (a.export) env[name] = values.get(name)!
+  const recipes = new Map<string, { script: string; words: string[] }>()
+  for (const [name, recipe] of Object.entries(parsed.recipes)) {
+    // one line: "@", [["variable", V]], ' words "$@"'
+    const [line, ...more] = recipe.body
+    if (more.length > 0 || !line || line.length !== 3 || line[0] !== '@') continue
+    const variable = JSON.stringify(line[1]).match(/^\[\["variable","(\w+)"\]\]$/)?.[1]
+    const rest = typeof line[2] === 'string' ? words(line[2]) : []
+    if (!variable || !values.has(variable) || rest.at(-1) !== '$@') continue
+    recipes.set(name, { script: words(values.get(variable)!)[0]!, words: rest.slice(0, -1) })
+  }
+  return { recipes, env }
+}
+
 /** A directory with the commands the docs use by name: `npm link`'s bin names, and just for this checkout. */
 async function docBin(sb: Sandbox): Promise<string> {
   const bin = path.join(sb.root, 'doc-bin')
@@ -108,14 +153,15 @@ interface DocRun {
   cwd: string
   vars: Map<string, string>
   bin: string
+  just: RecipeTable
 }
 
 async function newRun(t: TestContext): Promise<DocRun> {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const cwd = await makeRepo(sb, { dir: 'threads-agent', userName: 'Vitalii Serbyn', email: 'vitaliis@example.com' })
   // fish creates its completions directory when installed; the README writes into it.
   await fs.mkdirp(path.join(sb.home, '.config', 'fish', 'completions'))
-  return { sb, cwd, vars: new Map(), bin: await docBin(sb) }
+  return { sb, cwd, vars: new Map(), bin: await docBin(sb), just: await recipeTable(sb) }
 }
 
 /**
@@ -169,6 +215,7 @@ async function runBlocks(file: string, blocks: readonly Block[], run: DocRun, co
         let expect: RegExp | undefined
         const argv = words(filled)
         const [cmd, ...args] = argv[0] === 'npx' ? argv.slice(1) : argv
+        const endToEnd = END_TO_END.test(filled)
         if (/[|>]|\$\(|<\(/.test(filled)) {
           // pipes, redirections, substitutions: run by the shell they are written for
           const sh = shellLine(filled)
@@ -192,13 +239,15 @@ async function runBlocks(file: string, blocks: readonly Block[], run: DocRun, co
         } else if (cmd === 'just') {
           // The doc's own --justfile/--working-directory (Scenario 2) become this checkout and cwd.
           const rest = args.filter((a, i) => !['--justfile', '--working-directory'].includes(a) && !['--justfile', '--working-directory'].includes(args[i - 1]!))
-          r = await sb.run(JUST, ['--justfile', path.join(REPO_ROOT, 'justfile'), '--working-directory', run.cwd, ...rest], { cwd: run.cwd })
+          const recipe = END_TO_END.test(filled) ? undefined : run.just.recipes.get(rest[0] ?? '')
+          if (recipe) r = await sb.run(recipe.script, [...recipe.words, ...rest.slice(1)], { cwd: run.cwd, env: run.just.env })
+          else r = await sb.run(JUST, ['--justfile', path.join(REPO_ROOT, 'justfile'), '--working-directory', run.cwd, ...rest], { cwd: run.cwd })
         }
-        else if (cmd?.startsWith('./scripts/')) r = await sb.run(path.join(REPO_ROOT, cmd), args, { cwd: run.cwd })
+        else if (cmd?.startsWith('./scripts/')) r = await sb.run(path.join(REPO_ROOT, cmd), args, { cwd: run.cwd, endToEnd })
         // ~/threads-agent is this checkout, run from wherever the doc is.
-        else if (cmd?.startsWith('~/threads-agent/scripts/')) r = await sb.run(path.join(REPO_ROOT, cmd.slice('~/threads-agent/'.length)), args, { cwd: run.cwd })
+        else if (cmd?.startsWith('~/threads-agent/scripts/')) r = await sb.run(path.join(REPO_ROOT, cmd.slice('~/threads-agent/'.length)), args, { cwd: run.cwd, endToEnd })
         // The commands `npm link` puts on PATH (package.json bin) are the scripts.
-        else if (cmd === 'cluster-manager' || cmd === 'dev-up-multi') r = await sb.run(path.join(REPO_ROOT, 'scripts', `${cmd}.ts`), args, { cwd: run.cwd })
+        else if (cmd === 'cluster-manager' || cmd === 'dev-up-multi') r = await sb.run(path.join(REPO_ROOT, 'scripts', `${cmd}.ts`), args, { cwd: run.cwd, endToEnd })
         else assert.fail(`${file}:${block.line}: \`${filled}\` is neither a command of ours nor in NOT_RUN (say there why it is not run)`)
         ran++
         lastCommand = part
@@ -213,7 +262,7 @@ async function runBlocks(file: string, blocks: readonly Block[], run: DocRun, co
 }
 
 /**
- * A doc runs in parts, each in its own sandbox and the parts in parallel; a part starts at one of
+ * A doc runs in parts, each in its own sandbox; a part starts at one of
  * PARTS (`## ` headings) and runs to the next. A part after the first starts from the state the
  * doc's SETUP chapter leaves (its commands run again there, their output not compared). Within a
  * part, commands run in order, as a reader would type them.
@@ -237,23 +286,21 @@ function splitParts(blocks: readonly Block[], parts: readonly string[]): Block[]
 }
 
 for (const { file, setup, parts } of DOCS) {
-  test(`every command of ${file} runs and prints what the doc shows`, { concurrency: 4 }, async (t) => {
+  test(`every command of ${file} runs and prints what the doc shows`, async (t) => {
     const blocks = fencedBlocks(await fs.readFile(path.join(REPO_ROOT, file), 'utf8'))
     const notRun = new Set<RegExp>()
     const chapters = splitParts(blocks, parts)
     const setupBlocks = blocks.filter((b) => b.chapter === setup)
     let ran = 0
-    await Promise.all(
-      chapters.map((chapter) =>
-        t.test(`from ${chapter[0]?.chapter || 'the top'}`, async (ct) => {
-          const run = await newRun(ct)
-          const ownSetup = setup !== null && !chapter.some((b) => b.chapter === setup)
-          if (ownSetup) await runBlocks(file, setupBlocks, run, false, ct, notRun)
-          const n = await runBlocks(file, chapter, run, true, ct, notRun)
-          ran += n
-        }),
-      ),
-    )
+    // One part after the other: in-process runs take turns (helpers/inprocess.ts).
+    for (const chapter of chapters) {
+      await t.test(`from ${chapter[0]?.chapter || 'the top'}`, async (ct) => {
+        const run = await newRun(ct)
+        const ownSetup = setup !== null && !chapter.some((b) => b.chapter === setup)
+        if (ownSetup) await runBlocks(file, setupBlocks, run, false, ct, notRun)
+        ran += await runBlocks(file, chapter, run, true, ct, notRun)
+      })
+    }
     t.diagnostic(`${file}: ${ran} documented commands ran in ${chapters.length} part(s)`)
     assert.ok(ran > 0, `${file} has no command to run`)
     const stale = NOT_RUN.filter((n) => n.file === file && !notRun.has(n.line))

@@ -36,6 +36,26 @@ test('every recipe that runs a script takes *ARGS, passes "$@" and has [no-exit-
   for (const name of ['cluster-exec', 'cluster-shell']) assert.ok(names.includes(name), name)
 })
 
+test('every recipe that wraps a script reaches it through just: RECIPE --help prints that script\'s usage', async (t) => {
+  const sb = await sandboxFor(t)
+  const dump = await sb.run(JUST, ['--justfile', JUSTFILE, '--dump', '--dump-format', 'json'])
+  assert.equal(dump.code, 0, dump.stderr)
+  const recipes = Object.values(JSON.parse(dump.stdout).recipes as Record<string, Recipe>)
+  const wrappers = recipes.filter((rc) => /"variable","(manager|dev_up)"/.test(JSON.stringify(rc.body)))
+  assert.ok(wrappers.length >= 16, `only ${wrappers.length} wrappers`)
+  // The other tests run some recipes end to end; this one runs every one of them (the docs
+  // test runs the documented recipe lines as the command each recipe runs).
+  for (const rc of wrappers) {
+    const body = JSON.stringify(rc.body)
+    const command = /"variable","manager"\]\]," (\S+)/.exec(body)?.[1]
+    const r = await just(sb, [rc.name, '--help'])
+    assert.equal(r.code, 0, `${rc.name}: ${r.stderr}`)
+    if (command === undefined) assert.match(r.stdout, /^Usage: dev-up-multi\.ts /m, rc.name)
+    else if (command === 'dev-start') assert.match(r.stdout, /^dev-start takes the words of dev-up-multi/, rc.name)
+    else assert.match(r.stdout, new RegExp(`^Usage: \\S*cluster-manager\\.ts ${command}( |$)`, 'm'), rc.name)
+  }
+})
+
 test('through just: --help, --json and --dry-run reach the script; usage errors are one line and exit 2', async (t) => {
   const sb = await sandboxFor(t)
   const help = await just(sb, ['cluster-start', 'x', '--help'])

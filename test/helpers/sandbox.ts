@@ -38,6 +38,8 @@ export interface RunResult {
 }
 
 interface RunOptions {
+  /** Spawned even in an in-process sandbox (the start-up path is what is looked at). */
+  endToEnd?: boolean
   cwd?: string
   env?: Record<string, string | undefined>
   input?: string
@@ -87,7 +89,7 @@ const HANDS_OVER_TERMINAL = new Set(['exec', 'shell'])
 
 /** The in-process run of CMD ARGS, or null when it must be spawned. */
 async function inProcessRun(cmd: string, args: string[], env: NodeJS.ProcessEnv, opts: RunOptions): Promise<RunResult | null> {
-  if (opts.timeoutMs !== undefined) return null
+  if (opts.timeoutMs !== undefined || opts.endToEnd) return null
   const ip = await import('./inprocess.ts')
   const cwd = opts.cwd ?? process.cwd()
   const file = ip.which(cmd, env, cwd)
