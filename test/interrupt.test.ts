@@ -41,7 +41,7 @@ function oneErrorLine(stderr: string): string {
 
 for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
   test(`${signal} while images import: exit ${code}, the cluster and every file of it undone`, async (t) => {
-    const sb = await sandboxFor(t)
+    const sb = await sandboxFor(t, { inProcess: true })
     const repo = await makeRepo(sb)
     const run = start(sb, DEV_UP, [], repo, { K3D_SIM_IMPORT_DELAY_MS: '3000', K3D_SIM_IMAGES: IMAGE })
     assert.ok(await until(() => called(sb, 'k3d', 'image', 'import')), 'import started')
@@ -54,7 +54,7 @@ for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
 }
 
 test('Ctrl-C to the whole process group while images import: exit 130, nothing left', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const repo = await makeRepo(sb)
   const run = start(sb, DEV_UP, [], repo, { K3D_SIM_IMPORT_DELAY_MS: '3000', K3D_SIM_IMAGES: IMAGE })
   assert.ok(await until(() => called(sb, 'k3d', 'image', 'import')))
@@ -65,7 +65,7 @@ test('Ctrl-C to the whole process group while images import: exit 130, nothing l
 })
 
 test('SIGHUP (terminal closed) during create: exit 129, no cluster, no reservation', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const repo = await makeRepo(sb)
   const run = start(sb, DEV_UP, [], repo, { K3D_SIM_CREATE_DELAY_MS: '3000' })
   assert.ok(await until(() => called(sb, 'k3d', 'cluster', 'create')))
@@ -78,7 +78,7 @@ test('SIGHUP (terminal closed) during create: exit 129, no cluster, no reservati
 })
 
 test('stdout closed while the cluster is created (| head -1): exit 141, nothing printed, nothing left', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const repo = await makeRepo(sb)
   const run = start(sb, DEV_UP, [], repo, { K3D_SIM_CREATE_DELAY_MS: '2000' })
   assert.ok(await until(() => called(sb, 'k3d', 'cluster', 'create')))
@@ -90,7 +90,7 @@ test('stdout closed while the cluster is created (| head -1): exit 141, nothing 
 })
 
 test('cluster-manager list with its stdout closed: exit 141, no stack trace', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const repo = await makeRepo(sb)
   for (const name of ['a', 'b', 'c']) assert.equal((await sb.run('k3d', ['cluster', 'create', name, '--kubeconfig-update-default=false'])).code, 0)
   const run = start(sb, MANAGER, ['list'], repo)
@@ -101,10 +101,10 @@ test('cluster-manager list with its stdout closed: exit 141, no stack trace', as
 })
 
 test('cluster-manager delete while the bootstrap imports images: the bootstrap fails and leaves no metadata', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const repo = await makeRepo(sb)
-  // The import outlasts the delete even on a loaded machine (Node's start-up alone can take 2 s there).
-  const run = start(sb, DEV_UP, [], repo, { K3D_SIM_IMPORT_DELAY_MS: '8000', K3D_SIM_IMAGES: IMAGE })
+  // The import outlasts the delete even on a loaded machine (the delete runs in-process: no node start).
+  const run = start(sb, DEV_UP, [], repo, { K3D_SIM_IMPORT_DELAY_MS: '3000', K3D_SIM_IMAGES: IMAGE })
   assert.ok(await until(() => called(sb, 'k3d', 'image', 'import')))
   const del = await sb.run(MANAGER, ['delete', PERSONAL, '--yes'], { cwd: repo })
   assert.equal(del.code, 0, del.stderr)
@@ -116,7 +116,7 @@ test('cluster-manager delete while the bootstrap imports images: the bootstrap f
 })
 
 test('cluster-manager delete during the readiness wait ends the wait at once', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const repo = await makeRepo(sb)
   const run = start(sb, DEV_UP, [], repo, { K3D_SIM_READYZ_FAILS: '100000', READY_TIMEOUT: '60' })
   assert.ok(await until(() => called(sb, 'kubectl', '--kubeconfig')))
@@ -129,7 +129,7 @@ test('cluster-manager delete during the readiness wait ends the wait at once', a
 })
 
 test('SIGKILL during the readiness wait: the next run finishes the cluster (labels, cluster-info, images, metadata) and says so', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const repo = await makeRepo(sb)
   const env = { K3D_SIM_IMAGES: IMAGE }
   const run = start(sb, DEV_UP, [], repo, { ...env, K3D_SIM_READYZ_FAILS: '100000' })
@@ -149,7 +149,7 @@ test('SIGKILL during the readiness wait: the next run finishes the cluster (labe
 })
 
 test('SIGKILL during create: the next run makes the half-made cluster again', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const repo = await makeRepo(sb)
   const run = start(sb, DEV_UP, [], repo, { K3D_SIM_CREATE_DELAY_MS: '1500' })
   // k3d reads the config document from stdin first: killed before that, nothing is half-made
@@ -164,7 +164,7 @@ test('SIGKILL during create: the next run makes the half-made cluster again', as
 })
 
 test('a reservation and a port lock whose pid now belongs to an unrelated live process block nothing', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const repo = await makeRepo(sb)
   // pid 1 runs, but did not write these: their start time is not pid 1's.
   const impostor = { ...newOwner(), pid: 1, start: '1' }
@@ -176,7 +176,7 @@ test('a reservation and a port lock whose pid now belongs to an unrelated live p
 })
 
 test('four runs of one identity with --wait: all succeed, one creates, the others reuse', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t) // end to end: concurrent processes
   const repo = await makeRepo(sb)
   const env = { K3D_SIM_CREATE_DELAY_MS: '800' }
   const runs = await Promise.all(Array.from({ length: 4 }, () => sb.run(DEV_UP, ['--wait', '--json'], { cwd: repo, env })))
@@ -194,7 +194,7 @@ test('four runs of one identity with --wait: all succeed, one creates, the other
 })
 
 test('--wait gives up after --wait-timeout seconds, naming the other run', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t) // end to end: concurrent processes
   const repo = await makeRepo(sb)
   const other = start(sb, DEV_UP, [], repo, { K3D_SIM_CREATE_DELAY_MS: '30000' })
   assert.ok(await until(() => called(sb, 'k3d', 'cluster', 'create')))
@@ -206,7 +206,7 @@ test('--wait gives up after --wait-timeout seconds, naming the other run', async
 })
 
 test('SIGTERM during dev-start\'s deploy command kills the deploy too (it runs through the runner)', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const repo = await makeRepo(sb)
   const pidFile = path.join(sb.root, 'deploy.pid')
   await fs.writeJson(path.join(repo, 'multi-cluster.config.json'), { deploy: `echo $$ > ${pidFile}; exec sleep 30` })
@@ -222,7 +222,7 @@ test('SIGTERM during dev-start\'s deploy command kills the deploy too (it runs t
 })
 
 test('git runs through the runner: SIGTERM while git hangs kills it and exits 143', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const repo = await makeRepo(sb)
   const bin = path.join(sb.root, 'slow-git')
   const pidFile = path.join(sb.root, 'git.pid')
@@ -236,9 +236,9 @@ test('git runs through the runner: SIGTERM while git hangs kills it and exits 14
 })
 
 test('a second Ctrl-C while the undo runs leaves at once', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const repo = await makeRepo(sb)
-  const run = start(sb, DEV_UP, [], repo, { K3D_SIM_IMPORT_DELAY_MS: '3000', K3D_SIM_DELETE_DELAY_MS: '10000', K3D_SIM_IMAGES: IMAGE })
+  const run = start(sb, DEV_UP, [], repo, { K3D_SIM_IMPORT_DELAY_MS: '3000', K3D_SIM_DELETE_DELAY_MS: '4000', K3D_SIM_IMAGES: IMAGE })
   assert.ok(await until(() => called(sb, 'k3d', 'image', 'import')))
   process.kill(run.pid, 'SIGINT')
   assert.ok(await until(() => called(sb, 'k3d', 'cluster', 'delete')), 'undo started')
@@ -252,7 +252,7 @@ test('a second Ctrl-C while the undo runs leaves at once', async (t) => {
 })
 
 test('what dead runs left: doctor reports it, cleanup removes the stale lock and reservation and names them, keeps an unfinished cluster\'s', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const repo = await makeRepo(sb)
   assert.equal((await sb.run('k3d', ['cluster', 'create', 'unfinished', '--kubeconfig-update-default=false'])).code, 0)
   const dead = { ...newOwner(), pid: 1, start: '1' } // pid 1 lives, but did not write these
@@ -279,7 +279,7 @@ test('what dead runs left: doctor reports it, cleanup removes the stale lock and
 })
 
 test('--force stopped after its ports were reserved but before the old cluster was touched: the cluster and its metadata stay, no reservation', async (t) => {
-  const sb = await sandboxFor(t)
+  const sb = await sandboxFor(t, { inProcess: true })
   const repo = await makeRepo(sb)
   assert.equal((await sb.run(DEV_UP, [], { cwd: repo })).code, 0)
   const meta = await fs.readFile(metaFile(sb, PERSONAL), 'utf8')
