@@ -129,7 +129,7 @@ async function strike(sb: Sandbox, attack: Attack, run: ReturnType<typeof start>
     case 'EPIPE':
       return run.closeStdout()
     case 'delete':
-      await sb.run(MANAGER, ['delete', PERSONAL, '--yes'], { cwd: repo })
+      await sb.run(MANAGER, ['delete', PERSONAL, '--yes'], { cwd: repo, endToEnd: true })
       return
     case 'SIGINT':
       // Half the time as a terminal's Ctrl-C: the whole foreground process group.
@@ -156,12 +156,13 @@ export async function attackOnce(attack: Attack, seed: number, iteration: number
   const random = rng(iterationSeed(seed, attack, iteration))
   const violations: Violation[] = []
   const say = (what: string) => violations.push({ attack, iteration, what })
-  const sb = await makeSandbox()
+  // The checks' k3d and kubectl calls in-process; every run of ours a process (attacks run in parallel).
+  const sb = await makeSandbox({ inProcess: true })
   try {
     const repo = await makeRepo(sb)
     const env = { K3D_SIM_IMAGES: IMAGE, K3D_SIM_CREATE_DELAY_MS: String(100 + Math.floor(random() * 500)), K3D_SIM_IMPORT_DELAY_MS: String(100 + Math.floor(random() * 500)) }
     const force = random() < 0.25
-    if (force && (await sb.run(DEV_UP, [], { cwd: repo, env })).code !== 0) say('setup run failed')
+    if (force && (await sb.run(DEV_UP, [], { cwd: repo, env, endToEnd: true })).code !== 0) say('setup run failed')
     // The moment: from the run's first tool call (Node has loaded it, it listens for signals)
     // over about the time the rest takes, so the attacks land in every step, the undo's too.
     const at = Math.floor(random() * (1500 + Number(env.K3D_SIM_CREATE_DELAY_MS) + Number(env.K3D_SIM_IMPORT_DELAY_MS)))
