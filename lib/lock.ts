@@ -14,11 +14,11 @@ export { processAlive } from './owner.ts'
  * Taking the lock is publishing the next number: a directory with the owner record inside is
  * built aside and renamed into place, and a rename onto a name that exists fails, so each
  * number has one winner and appears complete. The holder is the highest number, while its
- * owner lives. A dead holder (or a released generation, emptied of its owner) is passed by
- * publishing the number after it. The top number never goes down (a release empties its
- * generation instead of removing it), so a run that publishes from a stale view either
- * collides with an existing number or lands below the top, sees the higher number and steps
- * back: a takeover cannot leave two holders. Lower numbers are history, removed by the next holder.
+ * owner lives. A dead holder (or a released generation, its owner replaced by a marker) is
+ * passed by publishing the number after it. The top number never goes down (a release keeps
+ * its generation, and never empty: a rename onto an empty directory succeeds), so a run that
+ * publishes from a stale view either collides with an existing number or lands below the top,
+ * sees the higher number and steps back: a takeover cannot leave two holders. Lower numbers are history, removed by the next holder.
  */
 const GEN = /^\d{12}$/
 const genName = (n: number) => String(n).padStart(12, '0')
@@ -122,14 +122,21 @@ export async function acquireLock(lockDir: string, { timeoutMs = 30_000, signal 
 
 /**
  * Gives the lock up: only our own generation, and only while it still holds our token. The
- * generation stays, emptied of its owner, so the top number never goes down: a run that read
+ * generation stays, without its owner (a `released` marker instead), so the top number never goes down: a run that read
  * the generations before this release and publishes "top + 1" then collides with a number that
  * exists (or is below the top and steps back) instead of publishing above a live holder's
  * fresh number and discarding it as history (two holders; the lock test races 6 processes).
  */
 export async function releaseLock(handle: LockHandle): Promise<void> {
   const owner = await ownerOf(handle.dir, handle.gen)
-  if (owner?.token === handle.owner.token) await fs.rm(path.join(handle.dir, genName(handle.gen), 'owner'), { force: true })
+  if (owner?.token !== handle.owner.token) return
+  // Never an empty directory: rename(2) onto an EMPTY directory replaces it, so a run with a
+  // stale view would "publish" this number over it and, before the next number appears, take
+  // itself for the holder while the run that read this release publishes the next (two holders;
+  // seen once in 6-process races under load). A marker first, then the owner goes.
+  const dir = path.join(handle.dir, genName(handle.gen))
+  await fs.writeFile(path.join(dir, 'released'), '', { mode: 0o600 })
+  await fs.rm(path.join(dir, 'owner'), { force: true })
 }
 
 /**

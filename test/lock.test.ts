@@ -144,6 +144,19 @@ test('waiting for the lock stops when the run is aborted', async () => {
   await releaseLock(held)
 })
 
+test('a released generation cannot be published over: it is never an empty directory', async () => {
+  const lockDir = path.join(await tmp(), 'ports.lock')
+  const held = await acquireLock(lockDir)
+  await releaseLock(held)
+  // What a run with a stale view does: rename its own generation onto that number. rename(2)
+  // replaces an empty directory, which let such a run take itself for the holder.
+  const stale = path.join(lockDir, '.new-stale')
+  await fs.mkdirp(stale)
+  await fs.writeFile(path.join(stale, 'owner'), JSON.stringify(newOwner()))
+  await assert.rejects(fs.rename(stale, path.join(lockDir, String(held.gen).padStart(12, '0'))), /ENOTEMPTY|EEXIST/)
+  assert.equal(await lockState(lockDir), null, 'released: nobody holds it')
+})
+
 test('many processes taking over one dead owner\'s lock at once: never two holders', async () => {
   const dir = await tmp()
   const lockDir = path.join(dir, 'ports.lock')
