@@ -2,7 +2,12 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import crypto from 'node:crypto'
+import { writeFileSync } from 'node:fs'
+import path from 'node:path'
 import { cksum, md5Prefix } from '../lib/hash.ts'
+import { tempDirs } from './helpers/sandbox.ts'
+
+const tmp = tempDirs('hash-')
 
 /** 200 random strings: ASCII, UTF-8, empty, and lengths that cross 256 (multi-byte length suffix). */
 function randomStrings(): string[] {
@@ -16,16 +21,23 @@ function randomStrings(): string[] {
   return out
 }
 
-test('cksum and md5Prefix equal the system cksum and md5sum for 200 random strings', () => {
+test('cksum and md5Prefix equal the system cksum and md5sum for 200 random strings', async () => {
   const strings = randomStrings()
-  // One bash call checks them all: NUL-separated input, one "cksum md5" line per string.
-  const script = `while IFS= read -r -d '' s; do printf '%s %s\\n' "$(printf '%s' "$s" | cksum | cut -d' ' -f1)" "$(printf '%s' "$s" | md5sum | cut -c1-6)"; done`
-  const expected = execFileSync('bash', ['-c', script], { input: strings.map((s) => `${s}\0`).join(''), encoding: 'utf8', maxBuffer: 1 << 26 })
-    .trim()
-    .split('\n')
-  assert.equal(expected.length, strings.length)
+  // One file per string, and one cksum and one md5sum call over all of them (in order).
+  const dir = await tmp()
+  const files = strings.map((s, i) => {
+    const file = path.join(dir, String(i))
+    writeFileSync(file, s)
+    return file
+  })
+  const column = (cmd: string, take: (line: string) => string) =>
+    execFileSync(cmd, files, { encoding: 'utf8', maxBuffer: 1 << 26 }).trim().split('\n').map(take)
+  const crcs = column('cksum', (l) => l.split(' ')[0]!)
+  const md5s = column('md5sum', (l) => l.slice(0, 6))
+  assert.equal(crcs.length, strings.length)
+  assert.equal(md5s.length, strings.length)
   strings.forEach((s, i) => {
-    assert.equal(`${cksum(s)} ${md5Prefix(s)}`, expected[i], `string #${i} of length ${s.length}`)
+    assert.equal(`${cksum(s)} ${md5Prefix(s)}`, `${crcs[i]} ${md5s[i]}`, `string #${i} of length ${s.length}`)
   })
 })
 
