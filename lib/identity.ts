@@ -65,12 +65,15 @@ export function worktreeNameFor(identity: Identity): string {
  * interrupted run kills them like any other child).
  */
 export async function readGitFacts(cwd: string, runner: Runner = realRun): Promise<GitFacts> {
-  const top = await runner('git', ['rev-parse', '--show-toplevel'], { cwd })
+  // Both at once (one round of processes, not two); outside a repository the config is not used.
+  const [top, cfg] = await Promise.all([
+    runner('git', ['rev-parse', '--show-toplevel'], { cwd }),
+    runner('git', ['config', '-z', '--get-regexp', '^(remote\\.origin\\.url|user\\.name|user\\.email)$'], { cwd }),
+  ])
   if (top.code === 127) throw new OperationError('git is not installed (not on PATH)', 'install git')
   if (top.code !== 0) {
     throw new OperationError(`${cwd} is not inside a git repository`, 'run it from your project (git init, or cd into a clone)')
   }
-  const cfg = await runner('git', ['config', '-z', '--get-regexp', '^(remote\\.origin\\.url|user\\.name|user\\.email)$'], { cwd })
   const values = new Map<string, string>()
   for (const entry of cfg.stdout.split('\0')) {
     const nl = entry.indexOf('\n')

@@ -57,11 +57,11 @@ export interface Bootstrapped {
 
 /** Git identity and the tools, checked together; the first failure stops the run with its fix. */
 async function checkMachine(cwd: string, runner: Runner, out: Output): Promise<{ identity: Identity; k3dVersion: string }> {
-  const facts: GitFacts | CliError = await readGitFacts(cwd, runner).catch((err: unknown) => {
-    if (err instanceof CliError) return err
-    throw err
-  })
-  const [docker, k3d, kubectl] = await Promise.all([
+  const [facts, docker, k3d, kubectl] = await Promise.all([
+    readGitFacts(cwd, runner).catch((err: unknown): GitFacts | CliError => {
+      if (err instanceof CliError) return err
+      throw err
+    }),
     checkDocker(runner),
     checkK3d(runner),
     checkProgram('kubectl', 'install kubectl (https://kubernetes.io/docs/tasks/tools/)', true),
