@@ -585,8 +585,10 @@ describe('cleanup', () => {
       '.kube/threads-agent/config-lonely',
       '.kube/threads-agent/config-orphan',
     ])
-    assert.deepEqual(Object.keys(after).filter((f) => !(f in before)), [])
-    for (const f of Object.keys(after)) assert.equal(after[f], before[f], f)
+    // The port lock it took keeps its last generation, with a `released` marker (lib/lock.ts).
+    const added = Object.keys(after).filter((f) => !(f in before))
+    assert.deepEqual(added.filter((f) => !/^\.config\/threads-agent\/ports\.lock\/\d{12}\/released$/.test(f)), [])
+    for (const f of Object.keys(after)) if (f in before) assert.equal(after[f], before[f], f)
     assert.match(r.stdout, /orphaned metadata for 'orphan'/)
     assert.match(r.stdout, /orphaned kubeconfig for 'orphan'/)
     assert.match(r.stdout, /orphaned kubeconfig for 'lonely'/)
