@@ -1,19 +1,12 @@
 // The in-process layer: a fake runner that records every argv and replays scripted outputs (in
 // the style of ctlptl's FakeCmdRunner), and cluster-manager's commands run in this process with
-// it, through the same parseArgs → Context → dispatch path as scripts/cluster-manager.ts. A call
+// it, through the same program body and frame as scripts/cluster-manager.ts (helpers/inprocess.ts). A call
 // nobody scripted fails the command: a test says what the tools answer, or the call is a bug.
-import { Writable } from 'node:stream'
 import path from 'node:path'
 import type { Runner, RunResult } from '../../lib/proc.ts'
-import { parseArgs } from '../../lib/commands/args.ts'
-import type { Context } from '../../lib/commands/context.ts'
-import { dispatch, machineOutput } from '../../lib/commands/index.ts'
-import { describeError } from '../../lib/errors.ts'
-import { explainFsError } from '../../lib/fsproblem.ts'
-import { K3d } from '../../lib/k3d.ts'
-import { Output } from '../../lib/output.ts'
 import { paths } from '../../lib/paths.ts'
-import { Registry } from '../../lib/registry.ts'
+import { clusterManager } from '../../lib/commands/index.ts'
+import { runProgram } from './inprocess.ts'
 
 type Reply = Partial<RunResult> | ((args: readonly string[]) => Partial<RunResult>)
 
@@ -35,18 +28,6 @@ export class FakeRunner {
     const reply = typeof rule.reply === 'function' ? rule.reply(args) : rule.reply
     return { code: 0, stdout: '', stderr: '', ...reply }
   }
-}
-
-/** A stream that keeps what is written to it. */
-function sink(): { stream: NodeJS.WriteStream; text: () => string } {
-  const chunks: string[] = []
-  const stream = new Writable({
-    write(chunk: Buffer | string, _enc, done) {
-      chunks.push(String(chunk))
-      done()
-    },
-  }) as unknown as NodeJS.WriteStream
-  return { stream, text: () => chunks.join('') }
 }
 
 /** What `k3d cluster list -o json` prints for CLUSTERS (the shape of k3d v5, as the reference beside this repository records it). */
@@ -73,41 +54,14 @@ export interface InProcessResult extends RunResult {
 }
 
 /**
- * Runs `cluster-manager ARGV` in this process with HOME and the fake RUNNER; errors end as the
- * entry point ends them (one ✗ line, the exit code of their kind).
+ * Runs `cluster-manager ARGV` in this process with HOME and the fake RUNNER, as
+ * helpers/inprocess.ts runs the script: the same program body and frame (one ✗ line, the exit
+ * code of the error's kind), only the runner differs.
  */
 export async function manager(argv: string[], opts: { home: string; runner: FakeRunner; cwd?: string; env?: NodeJS.ProcessEnv }): Promise<InProcessResult> {
-  const stdout = sink()
-  const stderr = sink()
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, ...opts.env, HOME: opts.home, NO_COLOR: '1' }
-  let code = 0
-  try {
-    const op = parseArgs(argv)
-    const p = paths(opts.home)
-    const runner = opts.runner.run
-    const ctx: Context = {
-      paths: p,
-      out: new Output({ machine: machineOutput(op), env, stdout: stdout.stream, stderr: stderr.stream }),
-      k3d: new K3d(runner),
-      registry: new Registry(p.metaDir),
-      env,
-      runner,
-      isTTY: false,
-      ask: async () => '',
-    }
-    const cwd = process.cwd()
-    if (opts.cwd) process.chdir(opts.cwd)
-    try {
-      code = (await dispatch(ctx, op).catch((err: unknown) => { throw explainFsError(err) })) ?? 0
-    } finally {
-      process.chdir(cwd)
-    }
-  } catch (err) {
-    const { message, exitCode, hint } = describeError(err)
-    stderr.stream.write(`✗ ${message}${hint ? ` — ${hint}` : ''}\n`) // as lib/main.ts reports it
-    code = exitCode
-  }
-  return { code, stdout: stdout.text(), stderr: stderr.text(), calls: opts.runner.calls }
+  const env = { PATH: process.env.PATH, ...opts.env, HOME: opts.home, NO_COLOR: '1' }
+  const r = await runProgram(clusterManager, 'cluster-manager', argv, { env, cwd: opts.cwd, simBin: '', runner: opts.runner.run })
+  return { ...r, calls: opts.runner.calls }
 }
 
 export const metaPath = (home: string, name: string) => path.join(paths(home).metaDir, `${name}.json`)

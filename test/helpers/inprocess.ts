@@ -108,7 +108,7 @@ let running: string | null = null
 
 /**
  * Runs PROGRAM as the script SCRIPT would run with ARGS in ENV (its whole environment), from
- * CWD, with INPUT on stdin: process.argv[1] and the working directory are the script's for the
+ * CWD, with INPUT on stdin, its programs started by RUNNER (default: simRunner): process.argv[1] and the working directory are the script's for the
  * run. Resolves {code, stdout, stderr}. One run at a time: a second one started while the first
  * runs rejects (a test of concurrent runs needs processes; queueing them would test nothing).
  */
@@ -116,7 +116,7 @@ export function runProgram(
   program: Program,
   script: string,
   args: string[],
-  opts: { env: Env; cwd?: string; input?: string; usage?: string; simBin: string },
+  opts: { env: Env; cwd?: string; input?: string; usage?: string; simBin: string; runner?: Runner },
 ): Promise<RunResult> {
   if (running !== null) return Promise.reject(new Error(`in-process run of ${script} ${args.join(' ')} while ${running} runs: concurrent runs need an end-to-end sandbox`))
   running = `${script} ${args.join(' ')}`
@@ -125,7 +125,8 @@ export function runProgram(
     const stderr = sink()
     const env = merged(opts.env)
     const stdin = Readable.from([opts.input ?? '']) as unknown as NodeJS.ReadStream
-    const io: ProgramIo = { argv: args, env, stdin, stdout: stdout.stream, stderr: stderr.stream, runner: simRunner(env, opts.simBin, stdout.stream, stderr.stream) }
+    const runner = opts.runner ?? simRunner(env, opts.simBin, stdout.stream, stderr.stream)
+    const io: ProgramIo = { argv: args, env, stdin, stdout: stdout.stream, stderr: stderr.stream, runner }
     const cwd = process.cwd()
     const argv1 = process.argv[1]
     process.chdir(opts.cwd ?? cwd)
