@@ -20,29 +20,31 @@ interface Recipe {
   body: unknown[]
 }
 
-test('every recipe that runs a script takes *ARGS, passes "$@" and has [no-exit-message]', async (t) => {
-  const sb = await sandboxFor(t)
+/** Every recipe, as just reads the justfile, and those that run one of the scripts. */
+async function recipes(sb: Sandbox): Promise<{ all: Recipe[]; wrappers: Recipe[] }> {
   const r = await sb.run(JUST, ['--justfile', JUSTFILE, '--dump', '--dump-format', 'json'])
   assert.equal(r.code, 0, r.stderr)
-  const recipes = Object.values(JSON.parse(r.stdout).recipes as Record<string, Recipe>)
-  const wrappers = recipes.filter((rc) => /"variable","(manager|dev_up)"/.test(JSON.stringify(rc.body)))
+  const all = Object.values(JSON.parse(r.stdout).recipes as Record<string, Recipe>)
+  const wrappers = all.filter((rc) => /"variable","(manager|dev_up)"/.test(JSON.stringify(rc.body)))
   assert.ok(wrappers.length >= 16, `only ${wrappers.length} wrappers`)
+  return { all, wrappers }
+}
+
+test('every recipe that runs a script takes *ARGS, passes "$@" and has [no-exit-message]', async (t) => {
+  const sb = await sandboxFor(t)
+  const { all, wrappers } = await recipes(sb)
   for (const rc of wrappers) {
     assert.deepEqual(rc.parameters.map((p) => [p.name, p.kind]), [['ARGS', 'star']], rc.name)
     assert.ok(rc.attributes.includes('no-exit-message'), `${rc.name} lacks [no-exit-message]`)
     assert.match(JSON.stringify(rc.body), /\\"\$@\\"/, rc.name)
   }
-  const names = recipes.map((rc) => rc.name)
+  const names = all.map((rc) => rc.name)
   for (const name of ['cluster-exec', 'cluster-shell']) assert.ok(names.includes(name), name)
 })
 
 test('every recipe that wraps a script reaches it through just: RECIPE --help prints that script\'s usage', async (t) => {
   const sb = await sandboxFor(t)
-  const dump = await sb.run(JUST, ['--justfile', JUSTFILE, '--dump', '--dump-format', 'json'])
-  assert.equal(dump.code, 0, dump.stderr)
-  const recipes = Object.values(JSON.parse(dump.stdout).recipes as Record<string, Recipe>)
-  const wrappers = recipes.filter((rc) => /"variable","(manager|dev_up)"/.test(JSON.stringify(rc.body)))
-  assert.ok(wrappers.length >= 16, `only ${wrappers.length} wrappers`)
+  const { wrappers } = await recipes(sb)
   // The other tests run some recipes end to end; this one runs every one of them (the docs
   // test runs the documented recipe lines as the command each recipe runs).
   for (const rc of wrappers) {
