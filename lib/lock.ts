@@ -18,7 +18,8 @@ export { processAlive } from './owner.ts'
  * passed by publishing the number after it. The top number never goes down (a release keeps
  * its generation, and never empty: a rename onto an empty directory succeeds), so a run that
  * publishes from a stale view either collides with an existing number or lands below the top,
- * sees the higher number and steps back: a takeover cannot leave two holders. Lower numbers are history, removed by the next holder.
+ * sees the higher number and steps back: a takeover cannot leave two holders. Lower numbers are
+ * history, removed by the next holder.
  */
 const GEN = /^\d{12}$/
 const genName = (n: number) => String(n).padStart(12, '0')
@@ -122,8 +123,8 @@ export async function acquireLock(lockDir: string, { timeoutMs = 30_000, signal 
 
 /**
  * Gives the lock up: only our own generation, and only while it still holds our token. The
- * generation stays, without its owner (a `released` marker instead), so the top number never goes down: a run that read
- * the generations before this release and publishes "top + 1" then collides with a number that
+ * generation stays, without its owner (a `released` marker instead), so the top number never
+ * goes down: a run that read the generations before this release and publishes "top + 1" then collides with a number that
  * exists (or is below the top and steps back) instead of publishing above a live holder's
  * fresh number and discarding it as history (two holders; the lock test races 6 processes).
  */

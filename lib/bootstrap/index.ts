@@ -27,6 +27,7 @@ export async function devUpMulti(io: ProgramIo, signal: AbortSignal): Promise<vo
     write(`${BOOTSTRAP_USAGE}\n`)
     return
   }
+  // --json and -o yaml keep stdout for their result; the progress lines go to stderr
   const out = new Output({ machine: opts.json || opts.output === 'yaml', env: io.env, stdout: io.stdout, stderr: io.stderr })
   const deps = { cwd: process.cwd(), env: io.env, paths: paths(io.env.HOME || os.homedir()), out, runner: io.runner, signal }
   const { result, headline } = await bootstrap(opts, deps)

@@ -51,6 +51,7 @@ export async function dispatch(ctx: Context, op: Operation): Promise<number | vo
 export async function clusterManager(io: ProgramIo, signal: AbortSignal): Promise<number | void> {
   const op = parseArgs(io.argv, (topic) => usageHint(io.env, topic))
   const ctx = makeContext({ machine: machineOutput(op), signal, env: io.env, runner: io.runner, stdin: io.stdin, stdout: io.stdout, stderr: io.stderr })
+  // A file where our directory should be, or one we may not write: its path and the fix, one line.
   return dispatch(ctx, op).catch((err: unknown) => {
     throw explainFsError(err)
   })

@@ -11,12 +11,12 @@
 // other than k3d, kubectl and docker (git, sh, just, a deploy command) are started for real
 // with the run's environment; simulated calls are queued, as the state lock queues processes.
 import { spawn } from 'node:child_process'
-import { accessSync, constants } from 'node:fs'
 import path from 'node:path'
 import { Readable, Writable } from 'node:stream'
 import type { RunOptions, RunResult, Runner } from '../../lib/proc.ts'
 import type { ProgramIo } from '../../lib/program.ts'
 import { runFramed } from '../../lib/main.ts'
+import { which } from 'zx'
 import { simulate, TOOLS } from '../fixtures/sim/inprocess.mjs'
 
 type Env = Record<string, string | undefined>
@@ -28,20 +28,11 @@ function merged(env: Env, overrides: Env = {}): Record<string, string> {
   return out
 }
 
-/** The first executable CMD on ENV's PATH, or null (a path with a slash is itself). */
-export function which(cmd: string, env: Env, cwd: string): string | null {
+/** The first executable CMD on ENV's PATH (zx's which), or null; a path with a slash is itself. */
+export function whichIn(cmd: string, env: Env, cwd: string): string | null {
   if (cmd.includes('/')) return path.resolve(cwd, cmd)
-  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
-    if (!dir) continue
-    const file = path.resolve(cwd, dir, cmd)
-    try {
-      accessSync(file, constants.X_OK)
-      return file
-    } catch {
-      /* not here */
-    }
-  }
-  return null
+  const found = which.sync(cmd, { path: env.PATH ?? '', nothrow: true })
+  return found === null ? null : path.resolve(cwd, found)
 }
 
 /** Spawns CMD with exactly ENV (no shell); never rejects on a non-zero exit. */
@@ -71,7 +62,7 @@ export function simRunner(env: Env, simBin: string, out: NodeJS.WritableStream, 
     opts.signal?.throwIfAborted()
     const callEnv = merged(env, opts.env)
     const cwd = opts.cwd ?? process.cwd()
-    const file = which(cmd, callEnv, cwd)
+    const file = whichIn(cmd, callEnv, cwd)
     let r: RunResult
     if (file === null) r = { code: 127, stdout: '', stderr: `${cmd}: command not found\n` }
     else if (TOOLS.includes(path.basename(file)) && path.dirname(file) === simBin) r = await simulate(path.basename(file), args, { env: callEnv, input: opts.input })

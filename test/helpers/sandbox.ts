@@ -92,7 +92,7 @@ async function inProcessRun(cmd: string, args: string[], env: NodeJS.ProcessEnv,
   if (opts.timeoutMs !== undefined || opts.endToEnd) return null
   const ip = await import('./inprocess.ts')
   const cwd = opts.cwd ?? process.cwd()
-  const file = ip.which(cmd, env, cwd)
+  const file = ip.whichIn(cmd, env, cwd)
   if (file === MANAGER && !HANDS_OVER_TERMINAL.has(args[0] ?? '')) {
     const { clusterManager } = await import('../../lib/commands/index.ts')
     return ip.runProgram(clusterManager, cmd, args, { env, cwd, input: opts.input, simBin: BIN_DIR })
