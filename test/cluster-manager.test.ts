@@ -666,6 +666,25 @@ describe('--json and info', () => {
 })
 
 // ---------------------------------------------------------------- start / stop / resources
+// The other tests of this file run the commands in-process (helpers/inprocess.ts); these
+// commands are run through the real entry point here (the rest are elsewhere: list, info and help
+// in launch.test.ts, switch, completion and doctor in the docs test, current, resources,
+// mcp-setup and dev-start through just, delete on a terminal, exec and shell in their files).
+test('end to end: stop, start, credentials, registry and cleanup through the real entry point', async (t) => {
+  const sb = await sandboxFor(t) // end to end: the commands that no other test runs as a process
+  await managed(sb, 'alpha')
+  ok(await manager(sb, ['stop', 'alpha']))
+  assert.equal((await k3dClusters(sb))[0]!.serversRunning, 0)
+  ok(await manager(sb, ['start', 'alpha']))
+  assert.equal((await k3dClusters(sb))[0]!.serversRunning, 1)
+  const creds = ok(await manager(sb, ['credentials', 'alpha', '--namespace', 'team-a', '--json']))
+  assert.ok(await exists(JSON.parse(creds.stdout).kubeconfig), creds.stdout)
+  assert.match(ok(await manager(sb, ['registry'])).stdout, /^No shared registry k3d-threads-agent-registry\.$/m)
+  await writeMeta(sb, person('gone', { lb: 8178, api: 6543 })) // metadata of a cluster k3d does not have
+  assert.match(ok(await manager(sb, ['cleanup'])).stdout, /orphaned metadata for 'gone'/)
+  assert.equal(await exists(metaFile(sb, 'gone')), false)
+})
+
 describe('start, stop and resources', () => {
   test('stop then start round trip', async (t) => {
     const sb = await sandboxFor(t, { inProcess: true })
