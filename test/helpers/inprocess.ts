@@ -10,7 +10,6 @@
 // process's), a terminal, and the start-up path itself (prologue, launcher, bundle). Programs
 // other than k3d, kubectl and docker (git, sh, just, a deploy command) are started for real
 // with the run's environment; simulated calls are queued, as the state lock queues processes.
-import { spawn } from 'node:child_process'
 import path from 'node:path'
 import { Readable, Writable } from 'node:stream'
 import type { RunOptions, RunResult, Runner } from '../../lib/proc.ts'
@@ -18,6 +17,7 @@ import type { ProgramIo } from '../../lib/program.ts'
 import { runFramed } from '../../lib/main.ts'
 import { which } from 'zx'
 import { simulate, TOOLS } from '../fixtures/sim/inprocess.mjs'
+import { spawnRun } from './sandbox.ts'
 
 type Env = Record<string, string | undefined>
 
@@ -33,23 +33,6 @@ export function whichIn(cmd: string, env: Env, cwd: string): string | null {
   if (cmd.includes('/')) return path.resolve(cwd, cmd)
   const found = which.sync(cmd, { path: env.PATH ?? '', nothrow: true })
   return found === null ? null : path.resolve(cwd, found)
-}
-
-/** Spawns CMD with exactly ENV (no shell); never rejects on a non-zero exit. */
-export function spawnRun(cmd: string, args: readonly string[], env: Record<string, string>, opts: { cwd?: string; input?: string } = {}): Promise<RunResult> {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, [...args], { cwd: opts.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] })
-    const out: Buffer[] = []
-    const errOut: Buffer[] = []
-    child.stdout.on('data', (b: Buffer) => out.push(b))
-    child.stderr.on('data', (b: Buffer) => errOut.push(b))
-    child.on('error', (e: NodeJS.ErrnoException) => resolve({ code: e.code === 'ENOENT' ? 127 : 126, stdout: '', stderr: `${cmd}: ${e.message}\n` }))
-    child.on('close', (code, signal) =>
-      resolve({ code: code ?? 128 + (signal === 'SIGKILL' ? 9 : 15), stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(errOut).toString('utf8') }),
-    )
-    child.stdin.on('error', () => undefined)
-    child.stdin.end(opts.input ?? '')
-  })
 }
 
 /**

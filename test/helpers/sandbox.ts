@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import net from 'node:net'
 import { accessSync, constants, readFileSync } from 'node:fs'
 import { mkdtemp, mkdir, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { constants as osConstants, tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -73,6 +73,52 @@ function baseEnv(home: string, state: string): NodeJS.ProcessEnv {
   return env
 }
 
+/**
+ * Spawns CMD with ARGS and exactly ENV (no shell), INPUT on its stdin; never rejects on a
+ * non-zero exit. A program that is not there is 127 (126 when it cannot run), one killed after
+ * TIMEOUTMS is 124 with a line saying so, one ended by a signal 128 + its number.
+ */
+export function spawnRun(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv, opts: { cwd?: string; input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, [...args], { cwd: opts.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] })
+    const out: Buffer[] = []
+    const errOut: Buffer[] = []
+    let timedOut = false
+    let settled = false
+    const timer =
+      opts.timeoutMs !== undefined
+        ? setTimeout(() => {
+            timedOut = true
+            child.kill('SIGKILL')
+          }, opts.timeoutMs)
+        : undefined
+    const finish = (r: RunResult) => {
+      if (settled) return
+      settled = true
+      if (timer) clearTimeout(timer)
+      resolve(r)
+    }
+    child.stdout.on('data', (b: Buffer) => out.push(b))
+    child.stderr.on('data', (b: Buffer) => errOut.push(b))
+    child.on('error', (e: NodeJS.ErrnoException) => {
+      finish({ code: e.code === 'ENOENT' ? 127 : 126, stdout: '', stderr: `${cmd}: ${e.message}\n` })
+    })
+    child.on('close', (code, signal) => {
+      let stderr = Buffer.concat(errOut).toString('utf8')
+      if (timedOut) stderr += `\n[sandbox] ${cmd} killed after ${opts.timeoutMs} ms\n`
+      finish({
+        code: timedOut ? 124 : (code ?? 128 + (signal ? osConstants.signals[signal] : 0)),
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr,
+      })
+    })
+    child.stdin.on('error', () => {
+      /* the child may exit without reading its input */
+    })
+    child.stdin.end(opts.input ?? '')
+  })
+}
+
 export interface SandboxOptions {
   /**
    * Run the scripts (by their paths below) and the simulated k3d, kubectl and docker in the
@@ -126,44 +172,7 @@ export async function makeSandbox(options: SandboxOptions = {}): Promise<Sandbox
       const done = await inProcessRun(cmd, args, childEnv, opts)
       if (done) return done
     }
-    return new Promise((resolve) => {
-      const child = spawn(cmd, args, { cwd: opts.cwd, env: childEnv, stdio: ['pipe', 'pipe', 'pipe'] })
-      const out: Buffer[] = []
-      const errOut: Buffer[] = []
-      let timedOut = false
-      let settled = false
-      const timer =
-        opts.timeoutMs !== undefined
-          ? setTimeout(() => {
-              timedOut = true
-              child.kill('SIGKILL')
-            }, opts.timeoutMs)
-          : undefined
-      const finish = (r: RunResult) => {
-        if (settled) return
-        settled = true
-        if (timer) clearTimeout(timer)
-        resolve(r)
-      }
-      child.stdout.on('data', (b: Buffer) => out.push(b))
-      child.stderr.on('data', (b: Buffer) => errOut.push(b))
-      child.on('error', (e: NodeJS.ErrnoException) => {
-        finish({ code: e.code === 'ENOENT' ? 127 : 126, stdout: '', stderr: `${cmd}: ${e.message}\n` })
-      })
-      child.on('close', (code, signal) => {
-        let stderr = Buffer.concat(errOut).toString('utf8')
-        if (timedOut) stderr += `\n[sandbox] ${cmd} killed after ${opts.timeoutMs} ms\n`
-        finish({
-          code: code ?? (timedOut ? 124 : 128 + (signal ? 9 : 0)),
-          stdout: Buffer.concat(out).toString('utf8'),
-          stderr,
-        })
-      })
-      child.stdin.on('error', () => {
-        /* the child may exit without reading its input */
-      })
-      child.stdin.end(opts.input ?? '')
-    })
+    return spawnRun(cmd, args, childEnv, opts)
   }
 
   const calls = (tool?: 'k3d' | 'kubectl' | 'docker'): Array<{ tool: string; args: string[] }> => {
