@@ -101,7 +101,11 @@ interface RecipeTable {
   env: Record<string, string>
 }
 
-async function recipeTable(sb: Sandbox): Promise<RecipeTable> {
+let recipes: Promise<RecipeTable> | null = null
+/** The recipe table, read from just once for every part of every doc. */
+const recipeTable = (sb: Sandbox): Promise<RecipeTable> => (recipes ??= readRecipeTable(sb))
+
+async function readRecipeTable(sb: Sandbox): Promise<RecipeTable> {
   const justfile = path.join(REPO_ROOT, 'justfile')
   const dump = await sb.run(JUST, ['--justfile', justfile, '--dump', '--dump-format', 'json'])
   const evaluated = await sb.run(JUST, ['--justfile', justfile, '--evaluate'])
