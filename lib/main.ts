@@ -2,7 +2,7 @@ import { ArgumentError, CliError, describeError, EXIT } from './errors.ts'
 import { chalk } from 'zx/core'
 import { Interrupted, stopOf } from './cancel.ts'
 import type { StopCause } from './cancel.ts'
-import { colorEnabled } from './output.ts'
+import { applyColor } from './output.ts'
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
 
@@ -78,7 +78,7 @@ export async function runMain(main: (signal: AbortSignal) => Promise<number | vo
     // A signal or EPIPE after MAIN returned (output still draining) only sets the exit code.
     if (finished) process.exitCode = new Interrupted(cause).exitCode
   })
-  if (!colorEnabled(process.env, !!process.stderr.isTTY)) chalk.level = 0
+  applyColor(process.env, !!process.stderr.isTTY)
   try {
     process.exitCode = await runFramed(main, stop.signal, { stderr: process.stderr, env: process.env }, usage)
   } finally {

@@ -7,6 +7,17 @@ export function colorEnabled(env: NodeJS.ProcessEnv, isTTY: boolean): boolean {
   return isTTY
 }
 
+/**
+ * Sets the colour of everything chalk writes from here on, by colorEnabled(): off, or at least
+ * the 16 named colours (all we use). Never left to chalk's own guess, made when it was loaded:
+ * in a startup snapshot that was while the build ran, without a terminal.
+ */
+export function applyColor(env: NodeJS.ProcessEnv, isTTY: boolean): void {
+  if (!colorEnabled(env, isTTY)) chalk.level = 0
+  // Not `=== 0`: zx's chalk (a proxy) reads a level of 0 as undefined.
+  else if (!chalk.level) chalk.level = 1
+}
+
 export interface OutputOptions {
   /** Machine output on stdout alone; every human line goes to stderr. */
   machine?: boolean
@@ -47,8 +58,7 @@ export class Output {
     this.machine = !!opts.machine
     const human = this.machine ? this.stderr : this.stdout
     this.tty = !!human.isTTY
-    if (!colorEnabled(opts.env ?? process.env, this.tty)) chalk.level = 0
-    else if (chalk.level === 0) chalk.level = 1
+    applyColor(opts.env ?? process.env, this.tty)
     this.c = chalk
   }
 
