@@ -4,7 +4,7 @@
 // misses its goal by more than the run's noise (bench/stats.ts says how that is defined).
 // --compare DIR: the same rows for the checkout in DIR (e.g. `git worktree add ../before main`),
 // sample for sample alternating with this tree, so both see the same machine.
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -57,8 +57,17 @@ function nodeStart(): Promise<number> {
   })
 }
 
-/** How each tree's scripts start (its tools/launch.mjs decides; a tree without one uses tsx). */
+/**
+ * How each tree's scripts start, as the script itself says (`version --json`: snapshot, bundle or
+ * tsx); a tree older than that command is asked through its tools/launch.mjs.
+ */
 async function runnerOf(tree: Tree): Promise<string> {
+  try {
+    const v = JSON.parse(execFileSync(tree.manager, ['version', '--json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })) as { runner?: string }
+    if (v.runner) return v.runner
+  } catch {
+    // no version command: ask the launcher below
+  }
   const launcher = path.join(tree.root, 'tools', 'launch.mjs')
   if (!existsSync(launcher)) return 'tsx (no launcher)'
   const { choose } = (await import(pathToFileURL(launcher).href)) as typeof import('../tools/launch.mjs')

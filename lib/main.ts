@@ -3,6 +3,9 @@ import { chalk } from 'zx/core'
 import { Interrupted, stopOf } from './cancel.ts'
 import type { StopCause } from './cancel.ts'
 import { applyColor } from './output.ts'
+import { createRequire } from 'node:module'
+import path from 'node:path'
+import { startScript } from '../tools/start.mjs'
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
 
@@ -71,8 +74,32 @@ export async function runFramed(main: (signal: AbortSignal) => Promise<number | 
   }
 }
 
-/** The entry points' frame: runFramed in this process, with its signals (cancellation) and exit code. */
-export async function runMain(main: (signal: AbortSignal) => Promise<number | void>, usage?: string): Promise<void> {
+/**
+ * The entry points' frame: runFramed in this process, with its signals (cancellation) and exit
+ * code. While tools/build.mjs builds a startup snapshot of a script, nothing runs: every module is
+ * loaded by then, and the run waits for a start from the snapshot (docs/performance.md).
+ */
+export function runMain(main: (signal: AbortSignal) => Promise<number | void>, usage?: string): Promise<void> {
+  const snapshot = buildingSnapshot()
+  if (!snapshot) return frame(main, usage)
+  snapshot.setDeserializeMainFunction(() => {
+    // tools/launch.sh started `node --snapshot-blob ROOT/dist/NAME.blob ROOT/scripts/NAME.ts ARGS...`.
+    const script = process.argv[1] ?? ''
+    const entry = path.join(path.dirname(path.dirname(script)), 'dist', `${path.basename(script, '.ts')}.blob`)
+    startScript(process.argv, process.env, { runner: 'snapshot', entry })
+    void frame(main, usage)
+  })
+  return Promise.resolve()
+}
+
+/** node:v8's startupSnapshot while `node --build-snapshot` runs us, else undefined (node:v8 stays unloaded). */
+function buildingSnapshot(): typeof import('node:v8').startupSnapshot | undefined {
+  if (!process.execArgv.includes('--build-snapshot')) return undefined
+  const { startupSnapshot } = createRequire(import.meta.url)('node:v8') as typeof import('node:v8')
+  return startupSnapshot.isBuildingSnapshot() ? startupSnapshot : undefined
+}
+
+async function frame(main: (signal: AbortSignal) => Promise<number | void>, usage?: string): Promise<void> {
   let finished = false
   const stop = cancellation((cause) => {
     // A signal or EPIPE after MAIN returned (output still draining) only sets the exit code.

@@ -40,7 +40,10 @@ export const run: Runner = async (cmd, args, opts = {}) => {
   const { signal } = opts
   signal?.throwIfAborted()
   const env = opts.env ? { ...process.env, ...opts.env } : process.env
-  const out = await $({ quiet: true, nothrow: true, input: opts.input, env, cwd: opts.cwd, signal, detached: true, stdio: stdio(opts.stream) })`${cmd} ${args}`
+  // The working directory of this call, never zx's: zx keeps the one it saw when it was loaded,
+  // which in a startup snapshot is the build's (docs/performance.md).
+  const cwd = opts.cwd ?? process.cwd()
+  const out = await $({ quiet: true, nothrow: true, input: opts.input, env, cwd, signal, detached: true, stdio: stdio(opts.stream) })`${cmd} ${args}`
   signal?.throwIfAborted()
   return { code: out.exitCode ?? 1, stdout: out.stdout, stderr: out.stderr }
 }

@@ -3,8 +3,8 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Check } from './preflight.ts'
 
-/** How this process runs the project's TypeScript: a prebuilt bundle, tsx's loader, or Node itself. */
-export type Runner = 'bundle' | 'tsx' | 'node'
+/** How this process runs the project's TypeScript: a startup snapshot, a prebuilt bundle, tsx's loader, or Node itself. */
+export type Runner = 'snapshot' | 'bundle' | 'tsx' | 'node'
 
 export interface RuntimeInfo {
   /** The project's version (package.json). */
@@ -12,7 +12,7 @@ export interface RuntimeInfo {
   /** Node's version, e.g. v20.20.2. */
   node: string
   runner: Runner
-  /** The file Node is running for this code (the bundle, or this module's source). */
+  /** The file Node is running for this code (the snapshot, the bundle, or this module's source). */
   file: string
   /** Why the scripts' launcher chose tsx over the bundle (tools/launch.mjs), when it did. */
   reason?: string
@@ -20,8 +20,8 @@ export interface RuntimeInfo {
   fix?: string
 }
 
-/** What tools/launch.mjs records about its choice (its LAUNCH_KEY). */
-type Launch = { runner: 'bundle'; entry: string } | { runner: 'tsx'; reason: string; fix?: string }
+/** What tools/start.mjs records about how the script started (its LAUNCH_KEY). */
+type Launch = { runner: 'snapshot' | 'bundle'; entry: string } | { runner: 'tsx'; reason: string; fix?: string }
 
 function launchChoice(): Launch | undefined {
   return (globalThis as Record<symbol, Launch | undefined>)[Symbol.for('threads-agent.launch')]
@@ -42,7 +42,7 @@ export function runtimeInfo(moduleUrl: string = import.meta.url): RuntimeInfo {
     // a copy without its package.json still runs; it just cannot say its version
   }
   const launch = launchChoice()
-  if (launch?.runner === 'bundle') return { version, node: process.version, runner: 'bundle', file: launch.entry }
+  if (launch?.runner === 'snapshot' || launch?.runner === 'bundle') return { version, node: process.version, runner: launch.runner, file: launch.entry }
   if (launch?.runner === 'tsx') return { version, node: process.version, runner: 'tsx', file, reason: launch.reason, ...(launch.fix ? { fix: launch.fix } : {}) }
   const runner: Runner = !file.endsWith('.ts') ? 'bundle' : process.execArgv.some((a) => a.includes('tsx')) ? 'tsx' : 'node'
   return { version, node: process.version, runner, file }
@@ -53,7 +53,7 @@ export function runtimeInfo(moduleUrl: string = import.meta.url): RuntimeInfo {
  * a warning with the fix when the launcher fell back to it (not when asked to).
  */
 export function runtimeCheck(info: RuntimeInfo = runtimeInfo()): Check {
-  const what = `${info.runner}${info.runner === 'bundle' ? ` (${path.basename(info.file)})` : ''}, Node ${info.node}`
+  const what = `${info.runner}${info.runner === 'snapshot' || info.runner === 'bundle' ? ` (${path.basename(info.file)})` : ''}, Node ${info.node}`
   const detail = info.reason ? `${what}; ${info.reason}` : what
   return info.fix ? { name: 'start-up', ok: false, detail, fix: info.fix, required: false } : { name: 'start-up', ok: true, detail, required: false }
 }

@@ -832,14 +832,19 @@ describe('version', () => {
   test('--version and version: the project version, Node and how it runs; --json too', async (t) => {
     const sb = await sandboxFor(t) // end to end: the start-up path is what it checks
     const pkg = await fs.readJson(path.join(REPO_ROOT, 'package.json'))
-    // npm test builds the bundle first (pretest), so the launcher picks it; MULTI_CLUSTER_RUNNER=tsx forces the fallback.
-    const expected = [`cluster-manager version ${pkg.version}`, `node version ${process.version}`, `run by the prebuilt bundle from ${REPO_ROOT}`]
-    assert.deepEqual(lines(ok(await manager(sb, ['--version'])).stdout), expected)
-    assert.deepEqual(lines(ok(await manager(sb, ['version'])).stdout), expected)
-    assert.deepEqual(json(await manager(sb, ['version', '--json'])), { program: 'cluster-manager', version: pkg.version, node: process.version, runner: 'bundle', root: REPO_ROOT, justfile: null })
+    // npm test builds the bundle and the snapshot first (pretest), so the launcher picks the
+    // snapshot, unless coverage is collected (c8's NODE_V8_COVERAGE: then the bundle);
+    // MULTI_CLUSTER_RUNNER=bundle and =tsx force the fallbacks.
+    const snapshot = { NODE_V8_COVERAGE: '' }
+    const expected = [`cluster-manager version ${pkg.version}`, `node version ${process.version}`, `run by the startup snapshot from ${REPO_ROOT}`]
+    assert.deepEqual(lines(ok(await manager(sb, ['--version'], snapshot)).stdout), expected)
+    assert.deepEqual(lines(ok(await manager(sb, ['version'], snapshot)).stdout), expected)
+    assert.deepEqual(json(await manager(sb, ['version', '--json'], snapshot)), { program: 'cluster-manager', version: pkg.version, node: process.version, runner: 'snapshot', root: REPO_ROOT, justfile: null })
+    const viaBundle = ok(await sb.run(MANAGER, ['--version'], { env: { MULTI_CLUSTER_RUNNER: 'bundle' } }))
+    assert.deepEqual(lines(viaBundle.stdout), [...expected.slice(0, 2), `run by the prebuilt bundle from ${REPO_ROOT}`])
     const viaTsx = ok(await sb.run(MANAGER, ['--version'], { env: { MULTI_CLUSTER_RUNNER: 'tsx' } }))
     assert.deepEqual(lines(viaTsx.stdout), [...expected.slice(0, 2), `run by tsx (TypeScript sources) from ${REPO_ROOT}`])
-    const devUp = ok(await sb.run(DEV_UP, ['--version'], { cwd: sb.root }))
+    const devUp = ok(await sb.run(DEV_UP, ['--version'], { cwd: sb.root, env: snapshot }))
     assert.deepEqual(lines(devUp.stdout), [`dev-up-multi version ${pkg.version}`, ...expected.slice(1)])
     assert.deepEqual(lines(ok(await sb.run(DEV_UP, ['version'], { cwd: sb.root })).stdout)[0], `dev-up-multi version ${pkg.version}`)
     assert.equal(sb.calls().length, 0)

@@ -1,9 +1,11 @@
-// The start-up path (tools/launch.mjs, the scripts' sh prologue, tools/build.mjs): the bundle runs
-// only while it is newer than its sources, tsx takes over silently otherwise, both give the same
-// results, a missing `npm ci` is one line, and NODE_EXTRA_CA_CERTS reaches every child unchanged.
+// The start-up path (the scripts' sh prologue, tools/launch.sh, tools/launch.mjs, tools/build.mjs):
+// the startup snapshot runs only with the Node that built it, in its checkout, while no source is
+// newer; the bundle likewise while it is newer than its sources; tsx takes over silently
+// otherwise; all three give the same results, a missing `npm ci` is one line, and
+// NODE_EXTRA_CA_CERTS reaches every child unchanged.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { cp, mkdir, readdir, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises'
+import { cp, mkdir, readdir, readFile, rename, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { BIN_DIR, REPO_ROOT, sandboxFor } from './helpers/sandbox.ts'
@@ -99,7 +101,7 @@ test('restoreCaCerts gives back exactly what the prologue put aside: a value, an
   assert.deepEqual(direct, { NODE_EXTRA_CA_CERTS: '/etc/ca.pem' })
 })
 
-test('inside the bundle, import.meta names the source file, as under tsx', async (t) => {
+test('inside the bundle and the snapshot, import.meta names the source file, as under tsx', async (t) => {
   const sb = await sandboxFor(t)
   const root = path.join(sb.root, 'my project') // a space: URLs and paths differ
   await mkdir(path.join(root, 'lib', 'sub'), { recursive: true })
@@ -112,6 +114,11 @@ test('inside the bundle, import.meta names the source file, as under tsx', async
   assert.equal(bundled.code, 0, bundled.stderr)
   assert.deepEqual(JSON.parse(bundled.stdout), [pathToFileURL(source).href, path.dirname(source), source])
   assert.equal(bundled.stdout, tsx.stdout)
+  // The snapshot's CommonJS build, where import.meta does not exist: the same values, as constants.
+  await build({ entryPoints: [source], outfile: path.join(root, 'dist', 'where.cjs'), bundle: true, format: 'cjs', platform: 'node', plugins: [sourceLocations(null)], logLevel: 'silent' })
+  const cjs = await sb.run(process.execPath, [path.join(root, 'dist', 'where.cjs')])
+  assert.equal(cjs.code, 0, cjs.stderr)
+  assert.equal(cjs.stdout, tsx.stdout)
 })
 
 // ---------------------------------------------------------------- a built copy of the project
@@ -129,10 +136,18 @@ async function builtCopy(sb: Sandbox): Promise<string> {
   return root
 }
 
+/**
+ * The environment that lets the launcher start from the snapshot: under `npm test` c8 sets
+ * NODE_V8_COVERAGE, and with it the launcher starts the bundle (V8 reports only part of what
+ * code from a snapshot runs), so a test of the snapshot itself goes without coverage. Empty, not
+ * unset: Node hands its own NODE_V8_COVERAGE to every child whose environment lacks the name.
+ */
+const SNAPSHOT = { NODE_V8_COVERAGE: '' }
+
 const stamp = (text: string) => text.replace(/\[\d\d:\d\d:\d\d\]/g, '[HH:MM:SS]').replace(/done in \d+\.\ds/g, 'done in Ns')
 const runs = (r: RunResult) => ({ code: r.code, stdout: stamp(r.stdout), stderr: stamp(r.stderr) })
 
-test('the bundle and tsx give the same output, errors and exit codes', async (t) => {
+test('the snapshot, the bundle and tsx give the same output, errors and exit codes', async (t) => {
   const sb = await sandboxFor(t)
   const root = await builtCopy(sb)
   const manager = path.join(root, 'scripts', 'cluster-manager.ts')
@@ -152,25 +167,50 @@ test('the bundle and tsx give the same output, errors and exit codes', async (t)
   ]
   const codes = new Set<number>()
   for (const [cmd, args, cwd] of cases) {
-    const bundle = runs(await sb.run(cmd, args, { cwd }))
+    const snapshot = runs(await sb.run(cmd, args, { cwd, env: SNAPSHOT }))
+    const bundle = runs(await sb.run(cmd, args, { cwd, env: { MULTI_CLUSTER_RUNNER: 'bundle' } }))
     const tsx = runs(await sb.run(cmd, args, { cwd, env: { MULTI_CLUSTER_RUNNER: 'tsx' } }))
-    assert.deepEqual(bundle, tsx, `${path.basename(cmd)} ${args.join(' ')}`)
+    assert.deepEqual(snapshot, tsx, `${path.basename(cmd)} ${args.join(' ')}: snapshot`)
+    assert.deepEqual(bundle, tsx, `${path.basename(cmd)} ${args.join(' ')}: bundle`)
     codes.add(bundle.code)
   }
   assert.deepEqual([...codes].sort(), [0, 1, 2], 'the cases cover success, failure and usage errors')
 })
 
-test('doctor says which path runs; a stale or missing bundle silently falls back to tsx', async (t) => {
+test('doctor says which path runs; a stale or missing snapshot or bundle silently falls back', async (t) => {
   const sb = await sandboxFor(t)
   const root = await builtCopy(sb)
   const manager = path.join(root, 'scripts', 'cluster-manager.ts')
-  const startUp = async () => {
-    const r = await sb.run(manager, ['doctor'])
+  const startUp = async (env: Record<string, string> = {}) => {
+    const r = await sb.run(manager, ['doctor'], { env: { ...SNAPSHOT, ...env } })
     return r.stdout.split('\n').find((l) => l.includes('start-up:'))
   }
-  assert.match((await startUp())!, /^✓ start-up: bundle \(cluster-manager\.mjs\), Node v\d+\.\d+\.\d+$/)
+  assert.match((await startUp())!, /^✓ start-up: snapshot \(cluster-manager\.blob\), Node v\d+\.\d+\.\d+$/)
+  assert.match((await startUp({ MULTI_CLUSTER_RUNNER: 'bundle' }))!, /^✓ start-up: bundle \(cluster-manager\.mjs\), Node v\d+\.\d+\.\d+$/)
+  assert.match((await startUp({ NODE_V8_COVERAGE: path.join(sb.root, 'coverage') }))!, /^✓ start-up: bundle \(cluster-manager\.mjs\)/, 'coverage is collected from the bundle')
 
+  // Built by another Node (dist/snapshot's inode line): Node would refuse the blob, so the bundle runs.
+  const stampFile = path.join(root, 'dist', 'snapshot')
+  const stamp = await readFile(stampFile, 'utf8')
+  const built = (await stat(stampFile)).mtime
+  const [node, checkout, , size] = stamp.split('\n')
+  await writeFile(stampFile, `${node}\n${checkout}\n1\n${size}\n`)
+  await utimes(stampFile, built, built)
+  assert.match((await startUp())!, /^✓ start-up: bundle \(cluster-manager\.mjs\)/)
+  await writeFile(stampFile, stamp)
+  await utimes(stampFile, built, built)
+  assert.match((await startUp())!, /^✓ start-up: snapshot /)
+
+  // A file that is not a source of either build, changed after it: the snapshot (which checks
+  // whole directories) gives way, the bundle (which knows its inputs) still runs.
   const later = new Date(Date.now() + 2000)
+  await writeFile(path.join(root, 'lib', 'notes.txt'), '')
+  await utimes(path.join(root, 'lib', 'notes.txt'), later, later)
+  assert.match((await startUp())!, /^✓ start-up: bundle \(cluster-manager\.mjs\)/)
+  await rm(path.join(root, 'lib', 'notes.txt'))
+  await utimes(path.join(root, 'lib'), built, built)
+  assert.match((await startUp())!, /^✓ start-up: snapshot /)
+
   await utimes(path.join(root, 'lib', 'names.ts'), later, later)
   assert.match((await startUp())!, /^⚠ start-up: tsx, Node v[\d.]+; lib\/names\.ts changed after the bundle was built — npm run build$/)
   const help = await sb.run(manager, ['help'])
@@ -179,6 +219,16 @@ test('doctor says which path runs; a stale or missing bundle silently falls back
 
   await rm(path.join(root, 'dist'), { recursive: true })
   assert.match((await startUp())!, /^⚠ start-up: tsx, Node v[\d.]+; no bundle built — npm run build$/)
+})
+
+test('a moved checkout does not run the snapshot it built elsewhere; its bundle still runs', async (t) => {
+  const sb = await sandboxFor(t)
+  const root = await builtCopy(sb)
+  const moved = path.join(sb.root, 'moved')
+  await rename(root, moved)
+  const r = await sb.run(path.join(moved, 'scripts', 'cluster-manager.ts'), ['--version'], { env: SNAPSHOT })
+  assert.equal(r.code, 0, r.stderr)
+  assert.equal(r.stdout.split('\n')[2], `run by the prebuilt bundle from ${moved}`)
 })
 
 test('without `npm ci`: one line naming the fix, exit 1; a fresh bundle needs no node_modules', async (t) => {
@@ -244,17 +294,21 @@ test('NODE_EXTRA_CA_CERTS: not loaded by our process, handed unchanged to every 
 
   // A file that does not exist: Node warns at start-up when it loads it, so our stderr shows whether we did.
   const missing = path.join(sb.root, 'no such ca.pem')
-  const started = await sb.run(manager, ['dev-start'], { cwd: repo, env: { ...env, NODE_EXTRA_CA_CERTS: missing } })
+  const started = await sb.run(manager, ['dev-start'], { cwd: repo, env: { ...env, ...SNAPSHOT, NODE_EXTRA_CA_CERTS: missing } })
   assert.equal(started.code, 0, started.stderr)
   assert.doesNotMatch(started.stderr, /extra certs/i, 'our own process never loaded the file')
   const lines = (await readFile(seen, 'utf8')).trim().split('\n')
   for (const child of ['k3d', 'kubectl', 'docker', 'deploy']) assert.ok(lines.some((l) => l.startsWith(`${child} `)), `${child} ran: ${lines.join('\n')}`)
   for (const line of lines) assert.equal(line.replace(/^\w+ /, ''), `${missing} <unset>`, line)
 
-  for (const [value, expected] of [[undefined, '<unset>'], ['', '']] as const) {
-    await rm(seen)
-    const r = await sb.run(manager, ['list'], { env: { ...env, NODE_EXTRA_CA_CERTS: value } })
-    assert.equal(r.code, 0, r.stderr)
-    assert.equal((await readFile(seen, 'utf8')).trim(), `k3d ${expected} <unset>`)
+  // The same from the startup snapshot (the default here) and from the bundle.
+  for (const runner of ['', 'bundle']) {
+    for (const [value, expected] of [[undefined, '<unset>'], ['', ''], [missing, missing]] as const) {
+      await rm(seen)
+      const r = await sb.run(manager, ['list'], { env: { ...env, ...SNAPSHOT, NODE_EXTRA_CA_CERTS: value, MULTI_CLUSTER_RUNNER: runner } })
+      assert.equal(r.code, 0, r.stderr)
+      assert.doesNotMatch(r.stderr, /extra certs/i, `${runner || 'snapshot'}: our own process never loaded the file`)
+      assert.equal((await readFile(seen, 'utf8')).trim(), `k3d ${expected} <unset>`, runner || 'snapshot')
+    }
   }
 })

@@ -5,9 +5,11 @@
 //
 // The bundle is a cache, never a second implementation: it is built from the same sources, and
 // tools/launch.mjs uses it only while it is newer than every one of them (dist/manifest.json).
-import { readFile, readdir, rename, rm, writeFile } from 'node:fs/promises'
+import { execFile } from 'node:child_process'
+import { readFile, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { promisify } from 'node:util'
 import { DIST, MANIFEST, ROOT, manifestInputs } from './launch.mjs'
 
 const ifPossible = process.argv.includes('--if-possible')
@@ -20,7 +22,11 @@ const quiet = process.argv.includes('--quiet')
  * works: code that finds files next to itself behaves the same under both runners. Lines keep
  * their numbers (the helper's import goes last; imports are hoisted), so source maps and coverage
  * still point at the right lines.
- * @param {string} outdir
+ *
+ * With OUTDIR null (a startup snapshot's CommonJS build, where `import.meta` does not exist) they
+ * become the source's path as a constant: a snapshot keeps whatever its modules computed while it
+ * was built anyway, and tools/launch.sh uses one only in the checkout that built it.
+ * @param {string | null} outdir
  * @returns {import('esbuild').Plugin}
  */
 export function sourceLocations(outdir) {
@@ -31,21 +37,69 @@ export function sourceLocations(outdir) {
         if (args.path.split(path.sep).includes('node_modules')) return undefined
         const text = await readFile(args.path, 'utf8')
         if (!/\bimport\.meta\.(url|dirname|filename)\b/.test(text)) return undefined
-        const rel = path.relative(outdir, args.path).split(path.sep).join('/')
-        const at = (/** @type {string} */ target) => `new URL(${JSON.stringify(target)}, import.meta.url)`
         /** @type {Record<string, string>} */
-        const replacement = {
-          url: `${at(rel)}.href`,
-          filename: `__sourcePath(${at(rel)})`,
-          dirname: `__sourcePath(${at(path.posix.dirname(rel))})`,
+        let replacement
+        let helper = ''
+        if (outdir === null) {
+          replacement = Object.fromEntries(
+            Object.entries({ url: pathToFileURL(args.path).href, filename: args.path, dirname: path.dirname(args.path) }).map(([k, v]) => [k, JSON.stringify(v)]),
+          )
+        } else {
+          const rel = path.relative(outdir, args.path).split(path.sep).join('/')
+          const at = (/** @type {string} */ target) => `new URL(${JSON.stringify(target)}, import.meta.url)`
+          replacement = { url: `${at(rel)}.href`, filename: `__sourcePath(${at(rel)})`, dirname: `__sourcePath(${at(path.posix.dirname(rel))})` }
+          helper = "\nimport { fileURLToPath as __sourcePath } from 'node:url'\n"
         }
-        const contents =
-          text.replace(/\bimport\.meta\.(url|dirname|filename)\b/g, (_, key) => replacement[key] ?? _) +
-          "\nimport { fileURLToPath as __sourcePath } from 'node:url'\n"
+        const contents = text.replace(/\bimport\.meta\.(url|dirname|filename)\b/g, (_, key) => replacement[key] ?? _) + helper
         return { contents, loader: 'ts' }
       })
     },
   }
+}
+
+/**
+ * Startup snapshots (docs/performance.md, "The snapshot"): per entry point, a CommonJS bundle of
+ * the same sources (dist/NAME.snapshot.cjs), run once by `node --build-snapshot` to load every
+ * module, then saved as V8's heap (dist/NAME.blob). lib/main.ts's runMain defers the run itself
+ * to the start from the snapshot. dist/snapshot names the Node that built them, the checkout, and
+ * that Node's inode and size (one line each), and its modification time is the build's start:
+ * tools/launch.sh uses a snapshot only with that Node, in that checkout, while no source is newer.
+ * @param {string} staging
+ * @param {Record<string, string>} entries
+ * @param {bigint} startedNs
+ */
+async function buildSnapshots(staging, entries, startedNs) {
+  const { build: esbuild } = await import('esbuild')
+  for (const [script, bundle] of Object.entries(entries)) {
+    const name = bundle.replace(/\.mjs$/, '')
+    const cjs = path.join(staging, `${name}.snapshot.cjs`)
+    await esbuild({
+      absWorkingDir: ROOT,
+      entryPoints: [script],
+      outfile: cjs,
+      bundle: true,
+      format: 'cjs',
+      platform: 'node',
+      target: 'node20',
+      sourcemap: 'linked',
+      sourcesContent: false,
+      logLevel: 'error',
+      plugins: [sourceLocations(null)],
+    })
+    // Only PATH: what modules read from the environment while they load is kept in the
+    // snapshot, so it must not depend on who ran the build. Node's notes about built-in
+    // modules it has not verified in snapshots are shown only when the build fails.
+    await promisify(execFile)(process.execPath, ['--snapshot-blob', path.join(staging, `${name}.blob`), '--build-snapshot', cjs], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '' },
+      maxBuffer: 16 << 20,
+    })
+  }
+  const stamp = path.join(staging, 'snapshot')
+  const node = await stat(process.execPath)
+  await writeFile(stamp, `${process.execPath}\n${ROOT}\n${node.ino}\n${node.size}\n`)
+  const started = Number(startedNs / 1000n) / 1e6
+  await utimes(stamp, started, started)
 }
 
 /** Every entry point: scripts/NAME.ts becomes dist/NAME.mjs. */
@@ -105,6 +159,16 @@ async function build() {
       .sort()
     const manifest = { startedNs: String(startedNs), entries: ENTRIES, outputs, inputs }
     await writeFile(path.join(staging, path.basename(MANIFEST)), `${JSON.stringify(manifest, null, 2)}\n`)
+    let snapshots = ''
+    try {
+      await buildSnapshots(staging, ENTRIES, startedNs)
+    } catch (err) {
+      // The bundle alone still starts the scripts fast; say why the snapshots are missing.
+      const e = /** @type {Error & { stderr?: string }} */ (err)
+      const why = (e.stderr?.trim().split('\n').filter((l) => !/verified|may still work|issue tracker|trace-warnings/.test(l)).pop() ?? e.message).trim()
+      snapshots = `; no startup snapshots (${why})`
+      await rm(path.join(staging, 'snapshot'), { force: true })
+    }
     const old = path.join(ROOT, `.dist-old-${process.pid}`)
     await renameIfExists(outdir, old)
     await rename(staging, outdir).catch(async (err) => {
@@ -113,7 +177,7 @@ async function build() {
       await rm(staging, { recursive: true, force: true })
     })
     await rm(old, { recursive: true, force: true })
-    if (!quiet) process.stderr.write(`built dist/ from ${inputs.length} files\n`)
+    if (!quiet || snapshots) process.stderr.write(`built dist/ from ${inputs.length} files${snapshots}\n`)
   } catch (err) {
     await rm(staging, { recursive: true, force: true })
     throw err

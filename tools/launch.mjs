@@ -18,15 +18,9 @@ export const MANIFEST = path.join(DIST, 'manifest.json')
 /** Files outside the bundle's import graph that still shape it: dependencies, compiler settings, the build. */
 const BUILD_INPUTS = ['package-lock.json', 'tsconfig.json', 'tools/build.mjs']
 
-/** Where the launcher records its choice for `runtimeInfo()` (lib/runtime.ts) and `doctor`. */
-export const LAUNCH_KEY = Symbol.for('threads-agent.launch')
+import { startScript } from './start.mjs'
 
-/**
- * The sh prologue moves NODE_EXTRA_CA_CERTS here (`=VALUE` when it was set, empty when it was
- * not) and empties it for this process: Node 20 parses that file at every start, ~80 ms, and
- * this program opens no TLS connection itself. The children it starts get it back unchanged.
- */
-export const SAVED_CA = 'MULTI_CLUSTER_SAVED_CA_CERTS'
+export { LAUNCH_KEY, SAVED_CA, restoreCaCerts } from './start.mjs'
 
 /**
  * The files of a build's metafile that make its bundle stale when they change: the project's
@@ -87,18 +81,6 @@ export function choose(root, script, env) {
   return { runner: 'bundle', entry }
 }
 
-/**
- * Gives NODE_EXTRA_CA_CERTS back to the environment the prologue took it from.
- * @param {NodeJS.ProcessEnv} env
- */
-export function restoreCaCerts(env) {
-  const saved = env[SAVED_CA]
-  if (saved === undefined) return
-  delete env[SAVED_CA]
-  if (saved.startsWith('=')) env.NODE_EXTRA_CA_CERTS = saved.slice(1)
-  else delete env.NODE_EXTRA_CA_CERTS
-}
-
 /** @param {string} script */
 async function main(script) {
   const name = path.basename(script)
@@ -109,7 +91,7 @@ async function main(script) {
   }
   const choice = choose(ROOT, script, process.env)
   if (choice.runner === 'none') return fail(`dependencies are not installed; run \`npm ci\` in ${ROOT}`)
-  Object.defineProperty(globalThis, LAUNCH_KEY, { value: Object.freeze({ ...choice }) })
+  startScript(process.argv, process.env, choice)
   try {
     if (choice.runner === 'bundle') {
       // Stack traces name lib/*.ts, as under tsx.
@@ -133,18 +115,13 @@ async function main(script) {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  restoreCaCerts(process.env)
   const script = process.argv[2]
   if (!script) {
     process.stderr.write('usage: node tools/launch.mjs SCRIPT [ARGS...]\n')
     process.exitCode = 2
   } else {
-    // The program sees the argv it would see under tsx: [node, SCRIPT, ARGS...], SCRIPT as the
-    // user typed it (the prologue resolved symlinks to find us; `npm link`'s command names stay).
+    // [node, launch.mjs, SCRIPT, ARGS...] becomes [node, SCRIPT, ARGS...] (startScript does the rest).
     process.argv.splice(1, 1)
-    const typed = process.env.MULTI_CLUSTER_ARGV0
-    delete process.env.MULTI_CLUSTER_ARGV0
-    if (typed) process.argv[1] = typed
     await main(path.resolve(script))
   }
 }

@@ -28,7 +28,7 @@ export function versionInfo(program: string, env: NodeJS.ProcessEnv, info: Runti
 
 /** Pure: the lines of `--version` (k3d's style: what, then the versions it runs with). */
 export function versionLines(v: VersionInfo): string[] {
-  const runner = { bundle: 'the prebuilt bundle', tsx: 'tsx (TypeScript sources)', node: "Node's own TypeScript support" }[v.runner]
+  const runner = { snapshot: 'the startup snapshot', bundle: 'the prebuilt bundle', tsx: 'tsx (TypeScript sources)', node: "Node's own TypeScript support" }[v.runner]
   return [
     `${v.program} version ${v.version}`,
     `node version ${v.node}`,

@@ -1,0 +1,23 @@
+# Sourced (not run) by line 2 of every scripts/*.ts, which sets s to the script's real path; "$@"
+# are the script's arguments and $0 is what the user typed. Picks how Node starts the script
+# (docs/performance.md, "The start-up path"):
+#   - from the startup snapshot dist/NAME.blob (tools/build.mjs) when dist/snapshot says it was
+#     built in this checkout by the node on PATH (same file: inode and size) and no file under
+#     lib/, scripts/ or tools/, nor package-lock.json or tsconfig.json, is newer than the build:
+#     one `find` answers both (it prints the first thing that does not fit, or an error);
+#   - otherwise through tools/launch.mjs, which runs the bundle or tsx; also when coverage is being
+#     collected (NODE_V8_COVERAGE: V8 reports only part of what code from a snapshot runs) and
+#     with DEBUG_MULTI_CLUSTER (stack traces then name lib/*.ts through the bundle's source maps).
+# Either way NODE_EXTRA_CA_CERTS waits outside Node's start-up; tools/start.mjs gives it back.
+# Its variables start with _ (they live in the script's sh, and exported ones would reach Node).
+_r=${s%/*/*}
+_n=${s##*/}
+_n=${_n%.ts}
+if [ -z "${MULTI_CLUSTER_RUNNER-}" ] && [ -z "${NODE_V8_COVERAGE-}" ] && [ -z "${DEBUG_MULTI_CLUSTER-}" ] && [ -f "$_r/dist/$_n.blob" ] && [ -f "$_r/dist/snapshot" ] &&
+  { read -r _ && read -r _c && read -r _i && read -r _z; } <"$_r/dist/snapshot" && [ "$_c" = "$_r" ] &&
+  _p=$(command -v node) && [ -z "$(find -L "$_p" "$_r/lib" "$_r/scripts" "$_r/tools" "$_r/package-lock.json" "$_r/tsconfig.json" \
+    \( -path "$_p" \( ! -inum "$_i" -o ! -size "${_z}c" \) -o ! -path "$_p" -newer "$_r/dist/snapshot" \) -print -quit 2>&1)" ]
+then
+  MULTI_CLUSTER_ARGV0=$0 MULTI_CLUSTER_SAVED_CA_CERTS=${NODE_EXTRA_CA_CERTS+"=$NODE_EXTRA_CA_CERTS"} NODE_EXTRA_CA_CERTS= exec node --snapshot-blob "$_r/dist/$_n.blob" "$s" "$@"
+fi
+MULTI_CLUSTER_ARGV0=$0 MULTI_CLUSTER_SAVED_CA_CERTS=${NODE_EXTRA_CA_CERTS+"=$NODE_EXTRA_CA_CERTS"} NODE_EXTRA_CA_CERTS= exec node "$_r/tools/launch.mjs" "$s" "$@"
