@@ -188,6 +188,8 @@ test('doctor says which path runs; a stale or missing snapshot or bundle silentl
   assert.match((await startUp())!, /^✓ start-up: snapshot \(cluster-manager\.blob\), Node v\d+\.\d+\.\d+$/)
   assert.match((await startUp({ MULTI_CLUSTER_RUNNER: 'bundle' }))!, /^✓ start-up: bundle \(cluster-manager\.mjs\), Node v\d+\.\d+\.\d+$/)
   assert.match((await startUp({ NODE_V8_COVERAGE: path.join(sb.root, 'coverage') }))!, /^✓ start-up: bundle \(cluster-manager\.mjs\)/, 'coverage is collected from the bundle')
+  // Node refuses a snapshot built under other V8 flags (exit 14 before our code runs): any NODE_OPTIONS means the bundle.
+  assert.match((await startUp({ NODE_OPTIONS: '--max-old-space-size=4096' }))!, /^✓ start-up: bundle \(cluster-manager\.mjs\)/)
 
   // Built by another Node (dist/snapshot's inode line): Node would refuse the blob, so the bundle runs.
   const stampFile = path.join(root, 'dist', 'snapshot')

@@ -7,13 +7,16 @@
 #     one `find` answers both (it prints the first thing that does not fit, or an error);
 #   - otherwise through tools/launch.mjs, which runs the bundle or tsx; also when coverage is being
 #     collected (NODE_V8_COVERAGE: V8 reports only part of what code from a snapshot runs) and
-#     with DEBUG_MULTI_CLUSTER (stack traces then name lib/*.ts through the bundle's source maps).
+#     with DEBUG_MULTI_CLUSTER (stack traces then name lib/*.ts through the bundle's source maps),
+#     and with NODE_OPTIONS set: V8 refuses a snapshot built under other flags (exit 14, "built
+#     with ... different V8 configurations"), and --max-old-space-size is one.
 # Either way NODE_EXTRA_CA_CERTS waits outside Node's start-up; tools/start.mjs gives it back.
 # Its variables start with _ (they live in the script's sh, and exported ones would reach Node).
 _r=${s%/*/*}
 _n=${s##*/}
 _n=${_n%.ts}
-if [ -z "${MULTI_CLUSTER_RUNNER-}" ] && [ -z "${NODE_V8_COVERAGE-}" ] && [ -z "${DEBUG_MULTI_CLUSTER-}" ] && [ -f "$_r/dist/$_n.blob" ] && [ -f "$_r/dist/snapshot" ] &&
+if [ -z "${MULTI_CLUSTER_RUNNER-}" ] && [ -z "${NODE_V8_COVERAGE-}" ] && [ -z "${DEBUG_MULTI_CLUSTER-}" ] && [ -z "${NODE_OPTIONS-}" ] &&
+  [ -f "$_r/dist/$_n.blob" ] && [ -f "$_r/dist/snapshot" ] &&
   { read -r _ && read -r _c && read -r _i && read -r _z; } <"$_r/dist/snapshot" && [ "$_c" = "$_r" ] &&
   _p=$(command -v node) && [ -z "$(find -L "$_p" "$_r/lib" "$_r/scripts" "$_r/tools" "$_r/package-lock.json" "$_r/tsconfig.json" \
     \( -path "$_p" \( ! -inum "$_i" -o ! -size "${_z}c" \) -o ! -path "$_p" -newer "$_r/dist/snapshot" \) -print -quit 2>&1)" ]
