@@ -42,6 +42,25 @@ test('the search wraps inside the range and never leaves it', async () => {
   assert.equal(await findFreePort(range, 9008, taken, allFree, 'load balancer', 'LB_PORT_RANGE'), 9000)
 })
 
+test('the preferred port is probed alone; only when it is busy do the batches start', async () => {
+  const range = { start: 9000, end: 9099 }
+  const probed: number[][] = []
+  let batch: number[] = []
+  const recording = (busy: ReadonlySet<number>) => async (p: number) => {
+    batch.push(p)
+    await Promise.resolve()
+    if (batch.length) probed.push(batch)
+    batch = []
+    return !busy.has(p)
+  }
+  assert.equal(await findFreePort(range, 9040, new Set(), recording(new Set()), 'load balancer', 'LB_PORT_RANGE'), 9040)
+  assert.deepEqual(probed, [[9040]])
+  probed.length = 0
+  assert.equal(await findFreePort(range, 9040, new Set(), recording(new Set([9040, 9041])), 'load balancer', 'LB_PORT_RANGE'), 9042)
+  assert.deepEqual(probed.map((b) => b.length), [1, 16], 'then 16 at once')
+  assert.deepEqual(probed[1]!.slice(0, 3), [9041, 9042, 9043])
+})
+
 test('an exhausted range is a clear error naming the range and how to widen it', async () => {
   const range = { start: 9000, end: 9004 }
   await assert.rejects(
