@@ -31,6 +31,21 @@ function stdio(stream: RunOptions['stream']): StdioOptions {
 }
 
 /**
+ * ARG as one word of a POSIX shell command line: as it is when it is plain, else in single
+ * quotes. zx's own quote() writes bash's $'...', which /bin/sh (dash on Debian) does not read.
+ */
+export function shWord(arg: string): string {
+  return /^[\w/.,:=@%+-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`
+}
+
+/**
+ * zx's `$` as we run programs: through /bin/sh instead of zx's default bash with its
+ * `set -euo pipefail` prefix (we run one program, never a pipeline); dash starts in ~1 ms where
+ * bash takes ~3, on each of a bootstrap's dozen calls (docs/performance.md).
+ */
+const SH = { shell: '/bin/sh', prefix: '', postfix: '', quote: shWord }
+
+/**
  * The real runner: zx's `$` quotes every argument. Exit 127 means the program is not on PATH.
  * Each program runs in a process group of its own (`detached`), so an abort kills it together
  * with whatever it started, and a terminal's Ctrl-C reaches only us: the entry point decides
@@ -43,7 +58,7 @@ export const run: Runner = async (cmd, args, opts = {}) => {
   // The working directory of this call, never zx's: zx keeps the one it saw when it was loaded,
   // which in a startup snapshot is the build's (docs/performance.md).
   const cwd = opts.cwd ?? process.cwd()
-  const out = await $({ quiet: true, nothrow: true, input: opts.input, env, cwd, signal, detached: true, stdio: stdio(opts.stream) })`${cmd} ${args}`
+  const out = await $({ ...SH, quiet: true, nothrow: true, input: opts.input, env, cwd, signal, detached: true, stdio: stdio(opts.stream) })`${cmd} ${args}`
   signal?.throwIfAborted()
   return { code: out.exitCode ?? 1, stdout: out.stdout, stderr: out.stderr }
 }
