@@ -77,11 +77,14 @@ export async function runFramed(main: (signal: AbortSignal) => Promise<number | 
 /**
  * The entry points' frame: runFramed in this process, with its signals (cancellation) and exit
  * code. While tools/build.mjs builds a startup snapshot of a script, nothing runs: every module is
- * loaded by then, and the run waits for a start from the snapshot (docs/performance.md).
+ * loaded by then, WARM (pure) runs once so that what it calls is compiled in the snapshot, and
+ * the run waits for a start from the snapshot (docs/performance.md).
  */
-export function runMain(main: (signal: AbortSignal) => Promise<number | void>, usage?: string): Promise<void> {
+export function runMain(main: (signal: AbortSignal) => Promise<number | void>, usage?: string, warm?: () => void): Promise<void> {
   const snapshot = buildingSnapshot()
   if (!snapshot) return frame(main, usage)
+  // What every run needs, compiled into the snapshot (lib/warm.ts).
+  warm?.()
   snapshot.setDeserializeMainFunction(() => {
     // tools/launch.sh started `node --snapshot-blob ROOT/dist/NAME.blob ROOT/scripts/NAME.ts ARGS...`.
     const script = process.argv[1] ?? ''

@@ -9,5 +9,6 @@ import { runMain } from '../lib/main.ts'
 import { clusterManager } from '../lib/commands/index.ts'
 import { run } from '../lib/proc.ts'
 import { processIo } from '../lib/program.ts'
+import { warmCommands } from '../lib/warm.ts'
 
-void runMain((signal) => clusterManager(processIo(run), signal))
+void runMain((signal) => clusterManager(processIo(run), signal), undefined, warmCommands)

@@ -11,5 +11,6 @@ import { runMain } from '../lib/main.ts'
 import { run } from '../lib/proc.ts'
 import { processIo } from '../lib/program.ts'
 import { BOOTSTRAP_USAGE, devUpMulti } from '../lib/bootstrap/index.ts'
+import { warmBootstrap } from '../lib/bootstrap/warm.ts'
 
-void runMain((signal) => devUpMulti(processIo(run), signal), BOOTSTRAP_USAGE)
+void runMain((signal) => devUpMulti(processIo(run), signal), BOOTSTRAP_USAGE, warmBootstrap)

@@ -314,3 +314,21 @@ test('NODE_EXTRA_CA_CERTS: not loaded by our process, handed unchanged to every 
     }
   }
 })
+
+test('the snapshot warm-ups (lib/warm.ts) run on their fixed inputs and touch nothing', async (t) => {
+  const sb = await sandboxFor(t)
+  const { warmCommands } = await import('../lib/warm.ts')
+  const { warmBootstrap } = await import('../lib/bootstrap/warm.ts')
+  const env = { ...process.env }
+  const cwd = process.cwd()
+  // A throw here would only make the build say "no startup snapshots": it must not happen.
+  warmCommands()
+  warmBootstrap()
+  assert.deepEqual({ ...process.env }, env)
+  assert.equal(process.cwd(), cwd)
+  // pretest built this checkout's snapshots, running them: both scripts start from their snapshots.
+  for (const script of ['cluster-manager.ts', 'dev-up-multi.ts']) {
+    const r = await sb.run(path.join(REPO_ROOT, 'scripts', script), ['--version'], { env: SNAPSHOT })
+    assert.equal(r.stdout.split('\n')[2], `run by the startup snapshot from ${REPO_ROOT}`, script)
+  }
+})
