@@ -1,0 +1,4 @@
+// Part 2 of the suite (test/helpers/group.ts).
+import { runPart } from '../helpers/group.ts'
+
+await runPart(2, 4)
