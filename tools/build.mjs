@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // Builds dist/: the entry points of scripts/ and everything they import, bundled by esbuild into
-// plain ES modules that Node runs without tsx (see docs/performance.md). `npm run build`;
-// `npm ci` runs it as `prepare` with --if-possible, `npm test` as `pretest`.
+// plain ES modules that Node runs without tsx, and a V8 startup snapshot of each (see
+// docs/performance.md). `npm run build`; `npm ci` runs it as `prepare` with --if-possible,
+// `npm test` as `pretest`.
 //
-// The bundle is a cache, never a second implementation: it is built from the same sources, and
-// tools/launch.mjs uses it only while it is newer than every one of them (dist/manifest.json).
+// The bundle and the snapshots are caches, never a second implementation: they are built from the
+// same sources, and tools/launch.sh and tools/launch.mjs use them only while they are newer than
+// every one of them (dist/snapshot, dist/manifest.json).
 import { execFile } from 'node:child_process'
 import { readFile, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises'
 import path from 'node:path'

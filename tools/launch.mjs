@@ -1,4 +1,5 @@
-// The start-up path of every script in scripts/. Their sh prologue (line 2) runs
+// The start-up path of every script in scripts/ when tools/launch.sh (read by their sh prologue,
+// line 2) does not start it from its startup snapshot. launch.sh then runs
 //   node tools/launch.mjs /real/path/of/scripts/NAME.ts ARGS...
 // and this module picks how the TypeScript runs:
 //   - the bundle dist/NAME.mjs (tools/build.mjs), while it is newer than every file it was built
