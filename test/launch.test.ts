@@ -12,6 +12,7 @@ import { BIN_DIR, REPO_ROOT, sandboxFor } from './helpers/sandbox.ts'
 import type { RunResult, Sandbox } from './helpers/sandbox.ts'
 import { makeRepo } from './helpers/git.ts'
 import { choose, manifestInputs, restoreCaCerts, SAVED_CA } from '../tools/launch.mjs'
+import { SNAPSHOT_SKIPPED } from '../tools/start.mjs'
 import { sourceLocations } from '../tools/build.mjs'
 
 // ---------------------------------------------------------------- choose(), in a fake tree
@@ -186,10 +187,14 @@ test('doctor says which path runs; a stale or missing snapshot or bundle silentl
     return r.stdout.split('\n').find((l) => l.includes('start-up:'))
   }
   assert.match((await startUp())!, /^✓ start-up: snapshot \(cluster-manager\.blob\), Node v\d+\.\d+\.\d+$/)
-  assert.match((await startUp({ MULTI_CLUSTER_RUNNER: 'bundle' }))!, /^✓ start-up: bundle \(cluster-manager\.mjs\), Node v\d+\.\d+\.\d+$/)
-  assert.match((await startUp({ NODE_V8_COVERAGE: path.join(sb.root, 'coverage') }))!, /^✓ start-up: bundle \(cluster-manager\.mjs\)/, 'coverage is collected from the bundle')
+  // Asked for by the environment: the bundle, said, no warning.
+  const asked = (why: string) => new RegExp(`^✓ start-up: bundle \\(cluster-manager\\.mjs\\), Node v\\d+\\.\\d+\\.\\d+; not the startup snapshot: ${why}$`)
+  assert.match((await startUp({ MULTI_CLUSTER_RUNNER: 'bundle' }))!, asked('MULTI_CLUSTER_RUNNER=bundle'))
+  assert.match((await startUp({ NODE_V8_COVERAGE: path.join(sb.root, 'coverage') }))!, asked('coverage is being collected \\(NODE_V8_COVERAGE\\)'), 'coverage is collected from the bundle')
   // Node refuses a snapshot built under other V8 flags (exit 14 before our code runs): any NODE_OPTIONS means the bundle.
-  assert.match((await startUp({ NODE_OPTIONS: '--max-old-space-size=4096' }))!, /^✓ start-up: bundle \(cluster-manager\.mjs\)/)
+  assert.match((await startUp({ NODE_OPTIONS: '--max-old-space-size=4096' }))!, asked('NODE_OPTIONS is set'))
+  // What a build brings back: a warning naming it.
+  const stale = (why: string) => new RegExp(`^⚠ start-up: bundle \\(cluster-manager\\.mjs\\), Node v[\\d.]+; not the startup snapshot: ${why} — npm run build$`)
 
   // Built by another Node (dist/snapshot's inode line): Node would refuse the blob, so the bundle runs.
   const stampFile = path.join(root, 'dist', 'snapshot')
@@ -198,7 +203,7 @@ test('doctor says which path runs; a stale or missing snapshot or bundle silentl
   const [node, checkout, , size] = stamp.split('\n')
   await writeFile(stampFile, `${node}\n${checkout}\n1\n${size}\n`)
   await utimes(stampFile, built, built)
-  assert.match((await startUp())!, /^✓ start-up: bundle \(cluster-manager\.mjs\)/)
+  assert.match((await startUp())!, stale('the startup snapshot was built by another node than \\S+'))
   await writeFile(stampFile, stamp)
   await utimes(stampFile, built, built)
   assert.match((await startUp())!, /^✓ start-up: snapshot /)
@@ -208,7 +213,7 @@ test('doctor says which path runs; a stale or missing snapshot or bundle silentl
   const later = new Date(Date.now() + 2000)
   await writeFile(path.join(root, 'lib', 'notes.txt'), '')
   await utimes(path.join(root, 'lib', 'notes.txt'), later, later)
-  assert.match((await startUp())!, /^✓ start-up: bundle \(cluster-manager\.mjs\)/)
+  assert.match((await startUp())!, stale('lib(/notes\\.txt)? changed after the startup snapshot was built'))
   await rm(path.join(root, 'lib', 'notes.txt'))
   await utimes(path.join(root, 'lib'), built, built)
   assert.match((await startUp())!, /^✓ start-up: snapshot /)
@@ -231,6 +236,9 @@ test('a moved checkout does not run the snapshot it built elsewhere; its bundle 
   const r = await sb.run(path.join(moved, 'scripts', 'cluster-manager.ts'), ['--version'], { env: SNAPSHOT })
   assert.equal(r.code, 0, r.stderr)
   assert.equal(r.stdout.split('\n')[2], `run by the prebuilt bundle from ${moved}`)
+  const doctor = await sb.run(path.join(moved, 'scripts', 'cluster-manager.ts'), ['doctor'], { env: SNAPSHOT })
+  const line = doctor.stdout.split('\n').find((l) => l.includes('start-up:'))
+  assert.equal(line?.replace(/Node v[\d.]+/, 'Node vX'), `⚠ start-up: bundle (cluster-manager.mjs), Node vX; not the startup snapshot: the startup snapshot was built in ${root} — npm run build`)
 })
 
 test('without `npm ci`: one line naming the fix, exit 1; a fresh bundle needs no node_modules', async (t) => {
@@ -286,7 +294,8 @@ test('NODE_EXTRA_CA_CERTS: not loaded by our process, handed unchanged to every 
   for (const tool of ['k3d', 'kubectl', 'docker']) {
     await writeFile(
       path.join(shims, tool),
-      `#!/bin/sh\necho "${tool} \${NODE_EXTRA_CA_CERTS-<unset>} \${${SAVED_CA}-<unset>}" >> '${seen}'\nunset NODE_EXTRA_CA_CERTS\nexec '${path.join(BIN_DIR, tool)}' "$@"\n`,
+      // The launcher's own variables never reach a child: one that did would add its name.
+      `#!/bin/sh\necho "${tool} \${NODE_EXTRA_CA_CERTS-<unset>} \${${SAVED_CA}-<unset>}\${${SNAPSHOT_SKIPPED}+ ${SNAPSHOT_SKIPPED}}\${MULTI_CLUSTER_ARGV0+ MULTI_CLUSTER_ARGV0}" >> '${seen}'\nunset NODE_EXTRA_CA_CERTS\nexec '${path.join(BIN_DIR, tool)}' "$@"\n`,
       { mode: 0o755 },
     )
   }

@@ -9,18 +9,33 @@
 #     collected (NODE_V8_COVERAGE: V8 reports only part of what code from a snapshot runs) and
 #     with DEBUG_MULTI_CLUSTER (stack traces then name lib/*.ts through the bundle's source maps),
 #     and with NODE_OPTIONS set: V8 refuses a snapshot built under other flags (exit 14, "built
-#     with ... different V8 configurations"), and --max-old-space-size is one.
+#     with ... different V8 configurations"), and --max-old-space-size is one. Why the snapshot
+#     was not used goes along in MULTI_CLUSTER_SNAPSHOT_SKIPPED (tools/start.mjs, `doctor`).
 # Either way NODE_EXTRA_CA_CERTS waits outside Node's start-up; tools/start.mjs gives it back.
 # Its variables start with _ (they live in the script's sh, and exported ones would reach Node).
 _r=${s%/*/*}
 _n=${s##*/}
 _n=${_n%.ts}
-if [ -z "${MULTI_CLUSTER_RUNNER-}" ] && [ -z "${NODE_V8_COVERAGE-}" ] && [ -z "${DEBUG_MULTI_CLUSTER-}" ] && [ -z "${NODE_OPTIONS-}" ] &&
-  [ -f "$_r/dist/$_n.blob" ] && [ -f "$_r/dist/snapshot" ] &&
-  { read -r _ && read -r _c && read -r _i && read -r _z; } <"$_r/dist/snapshot" && [ "$_c" = "$_r" ] &&
-  _p=$(command -v node) && [ -z "$(find -L "$_p" "$_r/lib" "$_r/scripts" "$_r/tools" "$_r/package-lock.json" "$_r/tsconfig.json" \
-    \( -path "$_p" \( ! -inum "$_i" -o ! -size "${_z}c" \) -o ! -path "$_p" -newer "$_r/dist/snapshot" \) -print -quit 2>&1)" ]
-then
-  MULTI_CLUSTER_ARGV0=$0 MULTI_CLUSTER_SAVED_CA_CERTS=${NODE_EXTRA_CA_CERTS+"=$NODE_EXTRA_CA_CERTS"} NODE_EXTRA_CA_CERTS= exec node --snapshot-blob "$_r/dist/$_n.blob" "$s" "$@"
+# Why not the snapshot, for `doctor`: "asked:" when the environment says so, "fix:" when
+# `npm run build` would bring it back.
+if [ -n "${MULTI_CLUSTER_RUNNER-}" ]; then _why="asked:MULTI_CLUSTER_RUNNER=$MULTI_CLUSTER_RUNNER"
+elif [ -n "${NODE_V8_COVERAGE-}" ]; then _why="asked:coverage is being collected (NODE_V8_COVERAGE)"
+elif [ -n "${DEBUG_MULTI_CLUSTER-}" ]; then _why="asked:DEBUG_MULTI_CLUSTER is set"
+elif [ -n "${NODE_OPTIONS-}" ]; then _why="asked:NODE_OPTIONS is set"
+elif [ ! -f "$_r/dist/$_n.blob" ] || [ ! -f "$_r/dist/snapshot" ] || ! { read -r _ && read -r _c && read -r _i && read -r _z; } <"$_r/dist/snapshot"; then
+  _why="fix:no startup snapshot built"
+elif [ "$_c" != "$_r" ]; then _why="fix:the startup snapshot was built in $_c"
+elif ! _p=$(command -v node); then _why="fix:no node on PATH"
+else
+  _f=$(find -L "$_p" "$_r/lib" "$_r/scripts" "$_r/tools" "$_r/package-lock.json" "$_r/tsconfig.json" \
+    \( -path "$_p" \( ! -inum "$_i" -o ! -size "${_z}c" \) -o ! -path "$_p" -newer "$_r/dist/snapshot" \) -print -quit 2>&1)
+  if [ -z "$_f" ]; then
+    MULTI_CLUSTER_ARGV0=$0 MULTI_CLUSTER_SAVED_CA_CERTS=${NODE_EXTRA_CA_CERTS+"=$NODE_EXTRA_CA_CERTS"} NODE_EXTRA_CA_CERTS= exec node --snapshot-blob "$_r/dist/$_n.blob" "$s" "$@"
+  fi
+  case $_f in
+  "$_p") _why="fix:the startup snapshot was built by another node than $_p" ;;
+  "$_r"/*) _why="fix:${_f#"$_r"/} changed after the startup snapshot was built" ;;
+  *) _why="fix:cannot check the startup snapshot: $_f" ;;
+  esac
 fi
-MULTI_CLUSTER_ARGV0=$0 MULTI_CLUSTER_SAVED_CA_CERTS=${NODE_EXTRA_CA_CERTS+"=$NODE_EXTRA_CA_CERTS"} NODE_EXTRA_CA_CERTS= exec node "$_r/tools/launch.mjs" "$s" "$@"
+MULTI_CLUSTER_SNAPSHOT_SKIPPED=$_why MULTI_CLUSTER_ARGV0=$0 MULTI_CLUSTER_SAVED_CA_CERTS=${NODE_EXTRA_CA_CERTS+"=$NODE_EXTRA_CA_CERTS"} NODE_EXTRA_CA_CERTS= exec node "$_r/tools/launch.mjs" "$s" "$@"

@@ -17,6 +17,12 @@ export const SAVED_CA = 'MULTI_CLUSTER_SAVED_CA_CERTS'
 export const TYPED_ARGV0 = 'MULTI_CLUSTER_ARGV0'
 
 /**
+ * Why tools/launch.sh did not start the script from its snapshot: `asked:REASON` (the environment
+ * said so) or `fix:REASON` (`npm run build` brings it back).
+ */
+export const SNAPSHOT_SKIPPED = 'MULTI_CLUSTER_SNAPSHOT_SKIPPED'
+
+/**
  * Gives NODE_EXTRA_CA_CERTS back to the environment the prologue took it from.
  * @param {NodeJS.ProcessEnv} env
  */
@@ -34,12 +40,16 @@ export function restoreCaCerts(env) {
  * prologue resolved symlinks to find the project; `npm link`'s command names stay).
  * @param {string[]} argv process.argv, with argv[1] the script's resolved path
  * @param {NodeJS.ProcessEnv} env
- * @param {object} choice what runs the script, kept for `runtimeInfo()`
+ * @param {object} choice what runs the script, kept for `runtimeInfo()` together with why the
+ *   snapshot did not (SNAPSHOT_SKIPPED)
  */
 export function startScript(argv, env, choice) {
   restoreCaCerts(env)
   const typed = env[TYPED_ARGV0]
   delete env[TYPED_ARGV0]
   if (typed) argv[1] = typed
-  Object.defineProperty(globalThis, LAUNCH_KEY, { value: Object.freeze({ ...choice }), configurable: true })
+  const skipped = /^(asked|fix):(.+)$/s.exec(env[SNAPSHOT_SKIPPED] ?? '')
+  delete env[SNAPSHOT_SKIPPED]
+  const snapshot = skipped ? { snapshotSkipped: { reason: skipped[2], fixable: skipped[1] === 'fix' } } : {}
+  Object.defineProperty(globalThis, LAUNCH_KEY, { value: Object.freeze({ ...choice, ...snapshot }), configurable: true })
 }
