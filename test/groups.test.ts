@@ -3,7 +3,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
-import { partFiles } from './helpers/group.ts'
+import { partFiles, SECONDS } from './helpers/group.ts'
 import { REPO_ROOT } from './helpers/sandbox.ts'
 
 test('the parts run every test file exactly once, and each part says its number and the count', () => {
@@ -18,4 +18,5 @@ test('the parts run every test file exactly once, and each part says its number 
   const ran = parts.flatMap((_, k) => partFiles(k, parts.length)).sort()
   assert.deepEqual(ran, all)
   assert.ok(all.includes(path.join(REPO_ROOT, 'test', 'groups.test.ts')), 'this file too')
+  for (const name of Object.keys(SECONDS)) assert.ok(all.includes(path.join(REPO_ROOT, 'test', name)), `SECONDS names ${name}, which is no test file`)
 })
