@@ -241,13 +241,17 @@ test('a moved checkout does not run the snapshot it built elsewhere; its bundle 
   assert.equal(line?.replace(/Node v[\d.]+/, 'Node vX'), `⚠ start-up: bundle (cluster-manager.mjs), Node vX; not the startup snapshot: the startup snapshot was built in ${root} — npm run build`)
 })
 
-test('without `npm ci`: one line naming the fix, exit 1; a fresh bundle needs no node_modules', async (t) => {
+test('without `npm ci`: one line naming the fix, exit 1; a fresh snapshot or bundle needs no node_modules', async (t) => {
   const sb = await sandboxFor(t)
   const root = await builtCopy(sb)
   const manager = path.join(root, 'scripts', 'cluster-manager.ts')
   await rm(path.join(root, 'node_modules'))
-  const bundled = await sb.run(manager, ['help'])
-  assert.equal(bundled.code, 0, bundled.stderr)
+  // Neither the snapshot nor the bundle loads anything from node_modules.
+  for (const runner of ['', 'bundle']) {
+    const r = await sb.run(manager, ['--version'], { env: { ...SNAPSHOT, MULTI_CLUSTER_RUNNER: runner } })
+    assert.equal(r.code, 0, r.stderr)
+    assert.equal(r.stdout.split('\n')[2], `run by the ${runner ? 'prebuilt bundle' : 'startup snapshot'} from ${root}`)
+  }
 
   await rm(path.join(root, 'dist'), { recursive: true })
   for (const script of ['cluster-manager.ts', 'dev-up-multi.ts']) {

@@ -72,7 +72,8 @@ export function sourceLocations(outdir) {
  */
 async function buildSnapshots(staging, entries, startedNs) {
   const { build: esbuild } = await import('esbuild')
-  for (const [script, bundle] of Object.entries(entries)) {
+  // One after the other per entry, the entries at once (each snapshot build is a Node process).
+  await Promise.all(Object.entries(entries).map(async ([script, bundle]) => {
     const name = bundle.replace(/\.mjs$/, '')
     const cjs = path.join(staging, `${name}.snapshot.cjs`)
     await esbuild({
@@ -96,7 +97,7 @@ async function buildSnapshots(staging, entries, startedNs) {
       env: { PATH: process.env.PATH ?? '' },
       maxBuffer: 16 << 20,
     })
-  }
+  }))
   const stamp = path.join(staging, 'snapshot')
   const node = await stat(process.execPath)
   await writeFile(stamp, `${process.execPath}\n${ROOT}\n${node.ino}\n${node.size}\n`)
