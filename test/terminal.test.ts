@@ -19,7 +19,11 @@ async function create(sb: Sandbox, ...names: string[]): Promise<void> {
 }
 
 // Under c8 the scripts start from the bundle (NODE_V8_COVERAGE); users' runs start from the
-// startup snapshot, whose terminal, readline and prompt modules were loaded while it was built.
+// startup snapshot, whose terminal, readline, prompt and child-process modules were loaded while
+// it was built: the picker, delete's question and exec run from both. NODE_V8_COVERAGE empty,
+// not unset: Node gives its own to every child whose environment lacks the name.
+const startFrom = (from: 'bundle' | 'snapshot'): Record<string, string> => (from === 'snapshot' ? { NODE_V8_COVERAGE: '' } : {})
+
 for (const from of ['bundle', 'snapshot'] as const) {
   test(`switch with no NAME on a terminal: a fuzzy picker, the current cluster marked and preselected (started from the ${from})`, async (t) => {
     const sb = await sandboxFor(t)
@@ -27,7 +31,7 @@ for (const from of ['bundle', 'snapshot'] as const) {
     ok(await sb.run(MANAGER, ['switch', 'bravo'], { cwd: sb.root }))
     const r = await runInPty(sb, [MANAGER, 'switch'], {
       cwd: sb.root,
-      env: from === 'snapshot' ? { NODE_V8_COVERAGE: '' } : {},
+      env: startFrom(from),
       steps: [
         { expect: /bravo \(current\)/, send: 'chl' },
         // the list narrows to what matches c…h…l, then Enter picks it
@@ -80,22 +84,25 @@ test('fuzzyFilter: subsequence matches, contiguous and earlier first, order kept
   assert.deepEqual(names('zz'), [])
 })
 
-test('delete on a terminal: N, Enter and Ctrl-D keep the cluster and exit 1; Ctrl-C exits 130; y deletes', async (t) => {
-  const sb = await sandboxFor(t)
-  await create(sb, 'alpha')
-  for (const keys of ['n\r', '\r', '\x04']) {
-    const r = await runInPty(sb, [MANAGER, 'delete', 'alpha'], { cwd: sb.root, steps: [{ expect: /\(y\/N\) /, send: keys }] })
-    assert.equal(r.code, 1, `${JSON.stringify(keys)}: ${r.screen}`)
-    assert.match(r.screen, /✗ Cancelled: nothing was deleted/)
-  }
-  const interrupted = await runInPty(sb, [MANAGER, 'delete', 'alpha'], { cwd: sb.root, steps: [{ expect: /\(y\/N\) /, send: '\x03' }] })
-  assert.equal(interrupted.code, 130, interrupted.screen)
-  assert.match(interrupted.screen, /✗ interrupted: nothing was deleted/)
-  assert.deepEqual(await clusters(sb), ['alpha'])
-  const yes = await runInPty(sb, [MANAGER, 'delete', 'alpha'], { cwd: sb.root, steps: [{ expect: /\(y\/N\) /, send: 'y\r' }] })
-  assert.equal(yes.code, 0, yes.screen)
-  assert.deepEqual(await clusters(sb), [])
-})
+for (const from of ['bundle', 'snapshot'] as const) {
+  test(`delete on a terminal: N, Enter and Ctrl-D keep the cluster and exit 1; Ctrl-C exits 130; y deletes (started from the ${from})`, async (t) => {
+    const sb = await sandboxFor(t)
+    const env = startFrom(from)
+    await create(sb, 'alpha')
+    for (const keys of ['n\r', '\r', '\x04']) {
+      const r = await runInPty(sb, [MANAGER, 'delete', 'alpha'], { cwd: sb.root, env, steps: [{ expect: /\(y\/N\) /, send: keys }] })
+      assert.equal(r.code, 1, `${JSON.stringify(keys)}: ${r.screen}`)
+      assert.match(r.screen, /✗ Cancelled: nothing was deleted/)
+    }
+    const interrupted = await runInPty(sb, [MANAGER, 'delete', 'alpha'], { cwd: sb.root, env, steps: [{ expect: /\(y\/N\) /, send: '\x03' }] })
+    assert.equal(interrupted.code, 130, interrupted.screen)
+    assert.match(interrupted.screen, /✗ interrupted: nothing was deleted/)
+    assert.deepEqual(await clusters(sb), ['alpha'])
+    const yes = await runInPty(sb, [MANAGER, 'delete', 'alpha'], { cwd: sb.root, env, steps: [{ expect: /\(y\/N\) /, send: 'y\r' }] })
+    assert.equal(yes.code, 0, yes.screen)
+    assert.deepEqual(await clusters(sb), [])
+  })
+}
 
 test('shell NAME on a terminal: bash with (NAME) before its prompt, kubectl on that cluster, the exit status passed through', async (t) => {
   const sb = await sandboxFor(t)
@@ -115,12 +122,14 @@ test('shell NAME on a terminal: bash with (NAME) before its prompt, kubectl on t
   assert.match(r.screen, /Left the shell of cluster 'alpha'/)
 })
 
-test('exec on a terminal: Ctrl-C reaches the command once (from the terminal, not relayed again); its status is ours', async (t) => {
-  const sb = await sandboxFor(t)
-  await create(sb, 'alpha')
-  const script = 'trap \'echo "got INT"; n=$((n+1)); [ $n -ge 1 ] && sleep 0.3 && echo "count=$n" && exit 9\' INT; n=0; echo ready; while :; do sleep 0.05; done'
-  const r = await runInPty(sb, [MANAGER, 'exec', 'alpha', '--', 'sh', '-c', script], { cwd: sb.root, steps: [{ expect: /ready\n/, send: '\x03' }] })
-  assert.equal(r.code, 9, r.screen)
-  assert.equal(r.screen.match(/got INT/g)?.length, 1, r.screen)
-  assert.doesNotMatch(r.screen, /interrupted/) // the entry point's own Ctrl-C handling stayed out of it
-})
+for (const from of ['bundle', 'snapshot'] as const) {
+  test(`exec on a terminal: Ctrl-C reaches the command once (from the terminal, not relayed again); its status is ours (started from the ${from})`, async (t) => {
+    const sb = await sandboxFor(t)
+    await create(sb, 'alpha')
+    const script = 'trap \'echo "got INT"; n=$((n+1)); [ $n -ge 1 ] && sleep 0.3 && echo "count=$n" && exit 9\' INT; n=0; echo ready; while :; do sleep 0.05; done'
+    const r = await runInPty(sb, [MANAGER, 'exec', 'alpha', '--', 'sh', '-c', script], { cwd: sb.root, env: startFrom(from), steps: [{ expect: /ready\n/, send: '\x03' }] })
+    assert.equal(r.code, 9, r.screen)
+    assert.equal(r.screen.match(/got INT/g)?.length, 1, r.screen)
+    assert.doesNotMatch(r.screen, /interrupted/) // the entry point's own Ctrl-C handling stayed out of it
+  })
+}
