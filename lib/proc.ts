@@ -1,6 +1,7 @@
 import { $ } from 'zx/core'
 import type { StdioOptions } from 'node:child_process'
 import { NEVER } from './cancel.ts'
+import { shellWord } from './invocation.ts'
 
 export interface RunResult {
   code: number
@@ -31,19 +32,12 @@ function stdio(stream: RunOptions['stream']): StdioOptions {
 }
 
 /**
- * ARG as one word of a POSIX shell command line: as it is when it is plain, else in single
- * quotes. zx's own quote() writes bash's $'...', which /bin/sh (dash on Debian) does not read.
- */
-export function shWord(arg: string): string {
-  return /^[\w/.,:=@%+-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`
-}
-
-/**
  * zx's `$` as we run programs: through /bin/sh instead of zx's default bash with its
  * `set -euo pipefail` prefix (we run one program, never a pipeline); dash starts in ~1 ms where
- * bash takes ~3, on each of a bootstrap's dozen calls (docs/performance.md).
+ * bash takes ~3, on each of a bootstrap's dozen calls (docs/performance.md). zx's own quote()
+ * writes bash's $'...', which dash does not read: the words are quoted as our hints are.
  */
-const SH = { shell: '/bin/sh', prefix: '', postfix: '', quote: shWord }
+const SH = { shell: '/bin/sh', prefix: '', postfix: '', quote: shellWord }
 
 /**
  * The real runner: zx's `$` quotes every argument. Exit 127 means the program is not on PATH.

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict'
 import { mkdtemp, realpath, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { run, shWord } from '../lib/proc.ts'
+import { shellWord } from '../lib/invocation.ts'
+import { run } from '../lib/proc.ts'
 
 const ODD = ['', ' ', 'two words', "it's", '"double"', '$HOME', '`id`', '$(id)', 'a\\b', 'tab\there', 'new\nline', '*', '~', '-n', '!', ';', '|', '&', 'ünï', "'", "''"]
 
@@ -15,13 +16,13 @@ test('every argument reaches the program as one argument, exactly as given', asy
   assert.deepEqual(r.stdout.split('\0').slice(0, -1), ODD)
 })
 
-test('shWord leaves plain words alone and single-quotes the rest, as sh reads them back', async () => {
-  assert.equal(shWord('k3d'), 'k3d')
-  assert.equal(shWord('--api-port=127.0.0.1:6550'), '--api-port=127.0.0.1:6550')
-  assert.equal(shWord('a b'), "'a b'")
-  assert.equal(shWord("it's"), `'it'\\''s'`)
-  assert.equal(shWord(''), "''")
-  const r = await run('sh', ['-c', `printf '%s\\0' ${ODD.map(shWord).join(' ')}`])
+test('shellWord, the runner quoting, leaves plain words alone and single-quotes the rest, as sh reads them back', async () => {
+  assert.equal(shellWord('k3d'), 'k3d')
+  assert.equal(shellWord('--api-port=127.0.0.1:6550'), '--api-port=127.0.0.1:6550')
+  assert.equal(shellWord('a b'), "'a b'")
+  assert.equal(shellWord("it's"), `'it'\\''s'`)
+  assert.equal(shellWord(''), "''")
+  const r = await run('sh', ['-c', `printf '%s\\0' ${ODD.map(shellWord).join(' ')}`])
   assert.deepEqual(r.stdout.split('\0').slice(0, -1), ODD)
 })
 
