@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Check } from './preflight.ts'
+import { LAUNCH_KEY } from '../tools/start.mjs'
 
 /** How this process runs the project's TypeScript: a startup snapshot, a prebuilt bundle, tsx's loader, or Node itself. */
 export type Runner = 'snapshot' | 'bundle' | 'tsx' | 'node'
@@ -31,7 +32,7 @@ export interface SnapshotSkipped {
 type Launch = ({ runner: 'snapshot' | 'bundle'; entry: string } | { runner: 'tsx'; reason: string; fix?: string }) & { snapshotSkipped?: SnapshotSkipped }
 
 function launchChoice(): Launch | undefined {
-  return (globalThis as Record<symbol, Launch | undefined>)[Symbol.for('threads-agent.launch')]
+  return (globalThis as Record<symbol, Launch | undefined>)[LAUNCH_KEY]
 }
 
 /**

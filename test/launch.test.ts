@@ -11,8 +11,8 @@ import { pathToFileURL } from 'node:url'
 import { BIN_DIR, REPO_ROOT, sandboxFor } from './helpers/sandbox.ts'
 import type { RunResult, Sandbox } from './helpers/sandbox.ts'
 import { makeRepo } from './helpers/git.ts'
-import { choose, manifestInputs, restoreCaCerts, SAVED_CA } from '../tools/launch.mjs'
-import { SNAPSHOT_SKIPPED } from '../tools/start.mjs'
+import { choose, manifestInputs } from '../tools/launch.mjs'
+import { restoreCaCerts, SAVED_CA, SNAPSHOT_SKIPPED } from '../tools/start.mjs'
 import { sourceLocations } from '../tools/build.mjs'
 
 // ---------------------------------------------------------------- choose(), in a fake tree

@@ -10,6 +10,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { startScript } from './start.mjs'
 
 /** The project root: this file is tools/launch.mjs. */
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
@@ -18,10 +19,6 @@ export const MANIFEST = path.join(DIST, 'manifest.json')
 
 /** Files outside the bundle's import graph that still shape it: dependencies, compiler settings, the build. */
 const BUILD_INPUTS = ['package-lock.json', 'tsconfig.json', 'tools/build.mjs']
-
-import { startScript } from './start.mjs'
-
-export { LAUNCH_KEY, SAVED_CA, restoreCaCerts } from './start.mjs'
 
 /**
  * The files of a build's metafile that make its bundle stale when they change: the project's
