@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import path from 'node:path'
 import { PassThrough } from 'node:stream'
 import { fs } from 'zx'
-import { sandboxFor, REPO_ROOT, ok } from './helpers/sandbox.ts'
+import { sandboxFor, REPO_ROOT, ok, FROM_SNAPSHOT } from './helpers/sandbox.ts'
 import type { Sandbox, RunResult } from './helpers/sandbox.ts'
 import { probeHostPort } from '../lib/ports.ts'
 import { run as realRun } from '../lib/proc.ts'
@@ -835,7 +835,7 @@ describe('version', () => {
     // npm test builds the bundle and the snapshot first (pretest), so the launcher picks the
     // snapshot, unless coverage is collected (c8's NODE_V8_COVERAGE: then the bundle);
     // MULTI_CLUSTER_RUNNER=bundle and =tsx force the fallbacks.
-    const snapshot = { NODE_V8_COVERAGE: '' }
+    const snapshot = FROM_SNAPSHOT
     const expected = [`cluster-manager version ${pkg.version}`, `node version ${process.version}`, `run by the startup snapshot from ${REPO_ROOT}`]
     assert.deepEqual(lines(ok(await manager(sb, ['--version'], snapshot)).stdout), expected)
     assert.deepEqual(lines(ok(await manager(sb, ['version'], snapshot)).stdout), expected)

@@ -11,7 +11,7 @@ import type { TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import path from 'node:path'
 import fs from 'fs-extra'
-import { sandboxFor, REPO_ROOT, JUST } from './helpers/sandbox.ts'
+import { sandboxFor, REPO_ROOT, JUST, FROM_SNAPSHOT } from './helpers/sandbox.ts'
 import type { RunResult, Sandbox } from './helpers/sandbox.ts'
 import { makeRepo } from './helpers/git.ts'
 
@@ -86,14 +86,9 @@ const NOT_RUN: ReadonlyArray<{ file: string; line: RegExp; why: string }> = [
 
 /**
  * Documented commands about the process itself (how it started: `--version`, `doctor`'s start-up
- * line) run end to end, a recipe through just.
+ * line) run end to end, a recipe through just, and as a user starts them (FROM_SNAPSHOT).
  */
 const END_TO_END = /(^|\s)(--version|version|doctor)(\s|$)/
-/**
- * ...and as a user starts them: from the startup snapshot. c8's NODE_V8_COVERAGE would make the
- * launcher pick the bundle (V8 reports only part of what code from a snapshot runs).
- */
-const AS_USERS_START = { NODE_V8_COVERAGE: '' }
 
 /**
  * How just runs each recipe that wraps a script (`@{{manager}} list "$@"`): the script, the words
@@ -250,13 +245,13 @@ async function runBlocks(file: string, blocks: readonly Block[], run: DocRun, co
           const rest = args.filter((a, i) => !['--justfile', '--working-directory'].includes(a) && !['--justfile', '--working-directory'].includes(args[i - 1]!))
           const recipe = END_TO_END.test(filled) ? undefined : run.just.recipes.get(rest[0] ?? '')
           if (recipe) r = await sb.run(recipe.script, [...recipe.words, ...rest.slice(1)], { cwd: run.cwd, env: run.just.env })
-          else r = await sb.run(JUST, ['--justfile', path.join(REPO_ROOT, 'justfile'), '--working-directory', run.cwd, ...rest], { cwd: run.cwd, env: endToEnd ? AS_USERS_START : {} })
+          else r = await sb.run(JUST, ['--justfile', path.join(REPO_ROOT, 'justfile'), '--working-directory', run.cwd, ...rest], { cwd: run.cwd, env: endToEnd ? FROM_SNAPSHOT : {} })
         }
-        else if (cmd?.startsWith('./scripts/')) r = await sb.run(path.join(REPO_ROOT, cmd), args, { cwd: run.cwd, endToEnd, env: endToEnd ? AS_USERS_START : {} })
+        else if (cmd?.startsWith('./scripts/')) r = await sb.run(path.join(REPO_ROOT, cmd), args, { cwd: run.cwd, endToEnd, env: endToEnd ? FROM_SNAPSHOT : {} })
         // ~/threads-agent is this checkout, run from wherever the doc is.
-        else if (cmd?.startsWith('~/threads-agent/scripts/')) r = await sb.run(path.join(REPO_ROOT, cmd.slice('~/threads-agent/'.length)), args, { cwd: run.cwd, endToEnd, env: endToEnd ? AS_USERS_START : {} })
+        else if (cmd?.startsWith('~/threads-agent/scripts/')) r = await sb.run(path.join(REPO_ROOT, cmd.slice('~/threads-agent/'.length)), args, { cwd: run.cwd, endToEnd, env: endToEnd ? FROM_SNAPSHOT : {} })
         // The commands `npm link` puts on PATH (package.json bin) are the scripts.
-        else if (cmd === 'cluster-manager' || cmd === 'dev-up-multi') r = await sb.run(path.join(REPO_ROOT, 'scripts', `${cmd}.ts`), args, { cwd: run.cwd, endToEnd, env: endToEnd ? AS_USERS_START : {} })
+        else if (cmd === 'cluster-manager' || cmd === 'dev-up-multi') r = await sb.run(path.join(REPO_ROOT, 'scripts', `${cmd}.ts`), args, { cwd: run.cwd, endToEnd, env: endToEnd ? FROM_SNAPSHOT : {} })
         else assert.fail(`${file}:${block.line}: \`${filled}\` is neither a command of ours nor in NOT_RUN (say there why it is not run)`)
         ran++
         lastCommand = part

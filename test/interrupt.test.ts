@@ -5,7 +5,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import path from 'node:path'
 import { fs } from 'zx'
-import { sandboxFor } from './helpers/sandbox.ts'
+import { sandboxFor, startFrom } from './helpers/sandbox.ts'
 import type { Sandbox } from './helpers/sandbox.ts'
 import { makeRepo } from './helpers/git.ts'
 import { DEV_UP, MANAGER, called, configDir, entries, heldLocks, kubeconfigFile, metaFile, simClusters, simKube, start, until } from './helpers/runs.ts'
@@ -46,8 +46,7 @@ for (const [signal, code, from] of [['SIGINT', 130, 'bundle'], ['SIGTERM', 143, 
   test(`${signal} while images import: exit ${code}, the cluster and every file of it undone (started from the ${from})`, async (t) => {
     const sb = await sandboxFor(t, { inProcess: true })
     const repo = await makeRepo(sb)
-    const startFrom = from === 'snapshot' ? { NODE_V8_COVERAGE: '' } : {}
-    const run = start(sb, DEV_UP, [], repo, { K3D_SIM_IMPORT_DELAY_MS: '3000', K3D_SIM_IMAGES: IMAGE, ...startFrom })
+    const run = start(sb, DEV_UP, [], repo, { K3D_SIM_IMPORT_DELAY_MS: '3000', K3D_SIM_IMAGES: IMAGE, ...startFrom(from) })
     assert.ok(await until(() => called(sb, 'k3d', 'image', 'import')), 'import started')
     process.kill(run.pid, signal)
     const r = await run.done

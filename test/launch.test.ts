@@ -8,7 +8,7 @@ import assert from 'node:assert/strict'
 import { cp, mkdir, readdir, readFile, rename, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { BIN_DIR, REPO_ROOT, sandboxFor } from './helpers/sandbox.ts'
+import { BIN_DIR, FROM_SNAPSHOT, REPO_ROOT, sandboxFor } from './helpers/sandbox.ts'
 import type { RunResult, Sandbox } from './helpers/sandbox.ts'
 import { makeRepo } from './helpers/git.ts'
 import { choose, manifestInputs } from '../tools/launch.mjs'
@@ -137,14 +137,6 @@ async function builtCopy(sb: Sandbox): Promise<string> {
   return root
 }
 
-/**
- * The environment that lets the launcher start from the snapshot: under `npm test` c8 sets
- * NODE_V8_COVERAGE, and with it the launcher starts the bundle (V8 reports only part of what
- * code from a snapshot runs), so a test of the snapshot itself goes without coverage. Empty, not
- * unset: Node hands its own NODE_V8_COVERAGE to every child whose environment lacks the name.
- */
-const SNAPSHOT = { NODE_V8_COVERAGE: '' }
-
 const stamp = (text: string) => text.replace(/\[\d\d:\d\d:\d\d\]/g, '[HH:MM:SS]').replace(/done in \d+\.\ds/g, 'done in Ns')
 const runs = (r: RunResult) => ({ code: r.code, stdout: stamp(r.stdout), stderr: stamp(r.stderr) })
 
@@ -168,7 +160,7 @@ test('the snapshot, the bundle and tsx give the same output, errors and exit cod
   ]
   const codes = new Set<number>()
   for (const [cmd, args, cwd] of cases) {
-    const snapshot = runs(await sb.run(cmd, args, { cwd, env: SNAPSHOT }))
+    const snapshot = runs(await sb.run(cmd, args, { cwd, env: FROM_SNAPSHOT }))
     const bundle = runs(await sb.run(cmd, args, { cwd, env: { MULTI_CLUSTER_RUNNER: 'bundle' } }))
     const tsx = runs(await sb.run(cmd, args, { cwd, env: { MULTI_CLUSTER_RUNNER: 'tsx' } }))
     assert.deepEqual(snapshot, tsx, `${path.basename(cmd)} ${args.join(' ')}: snapshot`)
@@ -183,7 +175,7 @@ test('doctor says which path runs; a stale or missing snapshot or bundle silentl
   const root = await builtCopy(sb)
   const manager = path.join(root, 'scripts', 'cluster-manager.ts')
   const startUp = async (env: Record<string, string> = {}) => {
-    const r = await sb.run(manager, ['doctor'], { env: { ...SNAPSHOT, ...env } })
+    const r = await sb.run(manager, ['doctor'], { env: { ...FROM_SNAPSHOT, ...env } })
     return r.stdout.split('\n').find((l) => l.includes('start-up:'))
   }
   assert.match((await startUp())!, /^✓ start-up: snapshot \(cluster-manager\.blob\), Node v\d+\.\d+\.\d+$/)
@@ -233,10 +225,10 @@ test('a moved checkout does not run the snapshot it built elsewhere; its bundle 
   const root = await builtCopy(sb)
   const moved = path.join(sb.root, 'moved')
   await rename(root, moved)
-  const r = await sb.run(path.join(moved, 'scripts', 'cluster-manager.ts'), ['--version'], { env: SNAPSHOT })
+  const r = await sb.run(path.join(moved, 'scripts', 'cluster-manager.ts'), ['--version'], { env: FROM_SNAPSHOT })
   assert.equal(r.code, 0, r.stderr)
   assert.equal(r.stdout.split('\n')[2], `run by the prebuilt bundle from ${moved}`)
-  const doctor = await sb.run(path.join(moved, 'scripts', 'cluster-manager.ts'), ['doctor'], { env: SNAPSHOT })
+  const doctor = await sb.run(path.join(moved, 'scripts', 'cluster-manager.ts'), ['doctor'], { env: FROM_SNAPSHOT })
   const line = doctor.stdout.split('\n').find((l) => l.includes('start-up:'))
   assert.equal(line?.replace(/Node v[\d.]+/, 'Node vX'), `⚠ start-up: bundle (cluster-manager.mjs), Node vX; not the startup snapshot: the startup snapshot was built in ${root} — npm run build`)
 })
@@ -248,7 +240,7 @@ test('without `npm ci`: one line naming the fix, exit 1; a fresh snapshot or bun
   await rm(path.join(root, 'node_modules'))
   // Neither the snapshot nor the bundle loads anything from node_modules.
   for (const runner of ['', 'bundle']) {
-    const r = await sb.run(manager, ['--version'], { env: { ...SNAPSHOT, MULTI_CLUSTER_RUNNER: runner } })
+    const r = await sb.run(manager, ['--version'], { env: { ...FROM_SNAPSHOT, MULTI_CLUSTER_RUNNER: runner } })
     assert.equal(r.code, 0, r.stderr)
     assert.equal(r.stdout.split('\n')[2], `run by the ${runner ? 'prebuilt bundle' : 'startup snapshot'} from ${root}`)
   }
@@ -309,7 +301,7 @@ test('NODE_EXTRA_CA_CERTS: not loaded by our process, handed unchanged to every 
 
   // A file that does not exist: Node warns at start-up when it loads it, so our stderr shows whether we did.
   const missing = path.join(sb.root, 'no such ca.pem')
-  const started = await sb.run(manager, ['dev-start'], { cwd: repo, env: { ...env, ...SNAPSHOT, NODE_EXTRA_CA_CERTS: missing } })
+  const started = await sb.run(manager, ['dev-start'], { cwd: repo, env: { ...env, ...FROM_SNAPSHOT, NODE_EXTRA_CA_CERTS: missing } })
   assert.equal(started.code, 0, started.stderr)
   assert.doesNotMatch(started.stderr, /extra certs/i, 'our own process never loaded the file')
   const lines = (await readFile(seen, 'utf8')).trim().split('\n')
@@ -320,7 +312,7 @@ test('NODE_EXTRA_CA_CERTS: not loaded by our process, handed unchanged to every 
   for (const runner of ['', 'bundle']) {
     for (const [value, expected] of [[undefined, '<unset>'], ['', ''], [missing, missing]] as const) {
       await rm(seen)
-      const r = await sb.run(manager, ['list'], { env: { ...env, ...SNAPSHOT, NODE_EXTRA_CA_CERTS: value, MULTI_CLUSTER_RUNNER: runner } })
+      const r = await sb.run(manager, ['list'], { env: { ...env, ...FROM_SNAPSHOT, NODE_EXTRA_CA_CERTS: value, MULTI_CLUSTER_RUNNER: runner } })
       assert.equal(r.code, 0, r.stderr)
       assert.doesNotMatch(r.stderr, /extra certs/i, `${runner || 'snapshot'}: our own process never loaded the file`)
       assert.equal((await readFile(seen, 'utf8')).trim(), `k3d ${expected} <unset>`, runner || 'snapshot')
@@ -341,7 +333,7 @@ test('the snapshot warm-ups (lib/warm.ts) run on their fixed inputs and touch no
   assert.equal(process.cwd(), cwd)
   // pretest built this checkout's snapshots, running them: both scripts start from their snapshots.
   for (const script of ['cluster-manager.ts', 'dev-up-multi.ts']) {
-    const r = await sb.run(path.join(REPO_ROOT, 'scripts', script), ['--version'], { env: SNAPSHOT })
+    const r = await sb.run(path.join(REPO_ROOT, 'scripts', script), ['--version'], { env: FROM_SNAPSHOT })
     assert.equal(r.stdout.split('\n')[2], `run by the startup snapshot from ${REPO_ROOT}`, script)
   }
 })

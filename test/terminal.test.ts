@@ -4,7 +4,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import path from 'node:path'
 import fs from 'fs-extra'
-import { sandboxFor, REPO_ROOT, ok } from './helpers/sandbox.ts'
+import { sandboxFor, REPO_ROOT, ok, startFrom } from './helpers/sandbox.ts'
 import type { Sandbox } from './helpers/sandbox.ts'
 import { runInPty } from './helpers/pty.ts'
 import { fuzzyFilter } from '../lib/commands/picker.ts'
@@ -20,9 +20,7 @@ async function create(sb: Sandbox, ...names: string[]): Promise<void> {
 
 // Under c8 the scripts start from the bundle (NODE_V8_COVERAGE); users' runs start from the
 // startup snapshot, whose terminal, readline, prompt and child-process modules were loaded while
-// it was built: the picker, delete's question and exec run from both. NODE_V8_COVERAGE empty,
-// not unset: Node gives its own to every child whose environment lacks the name.
-const startFrom = (from: 'bundle' | 'snapshot'): Record<string, string> => (from === 'snapshot' ? { NODE_V8_COVERAGE: '' } : {})
+// it was built: the picker, delete's question and exec run from both (startFrom).
 
 for (const from of ['bundle', 'snapshot'] as const) {
   test(`switch with no NAME on a terminal: a fuzzy picker, the current cluster marked and preselected (started from the ${from})`, async (t) => {

@@ -28,7 +28,7 @@ export interface Started {
 }
 
 /** Starts SCRIPT as the leader of its own process group, stdout and stderr captured. */
-export function start(sb: Sandbox, script: string, args: string[], cwd: string, env: Record<string, string | undefined> = {}): Started {
+export function start(sb: Sandbox, script: string, args: string[], cwd: string, env: Record<string, string> = {}): Started {
   const child = spawn(script, args, { cwd, env: { ...sb.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
   let stdout = ''
   let stderr = ''

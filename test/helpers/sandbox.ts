@@ -31,6 +31,17 @@ export const JUST: string = (() => {
   }
 })()
 
+/**
+ * The environment in which the scripts start as a user's do: from the startup snapshot. Under
+ * `npm test` c8 sets NODE_V8_COVERAGE, and with it tools/launch.sh starts the bundle (V8 reports
+ * only part of what code from a snapshot runs), so a run with this goes without coverage. Empty,
+ * not unset: Node hands its own NODE_V8_COVERAGE to every child whose environment lacks the name.
+ */
+export const FROM_SNAPSHOT: Readonly<Record<string, string>> = { NODE_V8_COVERAGE: '' }
+
+/** The environment of a run started from FROM: the snapshot, or (under c8) the bundle. */
+export const startFrom = (from: 'bundle' | 'snapshot'): Readonly<Record<string, string>> => (from === 'snapshot' ? FROM_SNAPSHOT : {})
+
 export interface RunResult {
   code: number
   stdout: string
