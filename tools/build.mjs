@@ -72,7 +72,8 @@ export function sourceLocations(outdir) {
  */
 async function buildSnapshots(staging, entries, startedNs) {
   const { build: esbuild } = await import('esbuild')
-  // One after the other per entry, the entries at once (each snapshot build is a Node process).
+  // The entries side by side (each snapshot build is a Node process); per entry, its CommonJS
+  // bundle, then its snapshot.
   await Promise.all(Object.entries(entries).map(async ([script, bundle]) => {
     const name = bundle.replace(/\.mjs$/, '')
     const cjs = path.join(staging, `${name}.snapshot.cjs`)
