@@ -13,12 +13,17 @@ import type { Reservation } from '../lib/lock.ts'
 type Log = string[]
 
 /** A step that logs its run and undo; FAIL makes its run throw, ONRUN runs inside it. */
-function step(title: string, opts: { fail?: boolean; undo?: boolean; undoFails?: boolean; onRun?: () => void } = {}): Step<Log> {
+function step(title: string, opts: { fail?: boolean; undo?: boolean; undoFails?: boolean; onRun?: () => void; alongside?: boolean; slow?: boolean } = {}): Step<Log> {
   return {
     title,
+    alongside: opts.alongside,
     async run(log) {
       log.push(`run ${title}`)
       opts.onRun?.()
+      if (opts.slow) {
+        await new Promise((resolve) => setImmediate(resolve))
+        log.push(`end ${title}`)
+      }
       if (opts.fail) throw new Error(`${title} broke`)
     },
     undo:
@@ -72,6 +77,26 @@ test('an abort between steps stops before the next one and unwinds; the reason i
   assert.deepEqual(log, ['run a', 'run b', 'undo b', 'undo a'])
 })
 
+test('an alongside step starts with the one before it; the next step waits for both', async () => {
+  const log: Log = []
+  await runSteps([step('a'), step('b', { slow: true }), step('c', { alongside: true, slow: true }), step('d')], log, never)
+  assert.deepEqual(log, ['run a', 'run b', 'run c', 'end b', 'end c', 'run d'])
+})
+
+test('alongside steps: one fails, the other still finishes and is undone; the failed one is named', async () => {
+  const log: Log = []
+  const err = await runSteps([step('a'), step('b', { slow: true, fail: true }), step('c', { alongside: true, slow: true }), step('d')], log, never).catch((e: unknown) => e)
+  assert.ok(err instanceof StepFailed)
+  assert.equal(err.step, 'b')
+  assert.deepEqual(err.begun, ['a', 'b', 'c'])
+  assert.deepEqual(log, ['run a', 'run b', 'run c', 'end b', 'end c', 'undo c', 'undo a'])
+  // both fail: the first of them in the list is named
+  const both = await runSteps([step('b', { slow: true }), step('c', { alongside: true, fail: true }), step('e', { alongside: true, slow: true, fail: true })], [], never).catch((e: unknown) => e)
+  assert.ok(both instanceof StepFailed)
+  assert.equal(both.step, 'c')
+  assert.deepEqual(both.unwound.undone, ['b'])
+})
+
 test('nothing to undo: the unwind says nothing', async () => {
   let said = 0
   await assert.rejects(runSteps([step('a', { fail: true })], [], never, () => said++), StepFailed)
@@ -109,6 +134,8 @@ test('each plan\'s steps in the old script\'s order', () => {
   assert.deepEqual(titles({ kind: 'create', ports }, false, false), ['k3d cluster create', ...made])
   assert.deepEqual(titles({ kind: 'recreate', cluster, ports, why: 'force' }, false, false), ['k3d cluster delete', 'k3d cluster create', ...made])
   assert.deepEqual(titles({ kind: 'reuse', cluster, finish: null }, true, false), ['k3d cluster start', 'kubeconfig', 'image import', 'metadata'])
+  // The configmap runs alongside the labels (both need only a ready cluster); nothing else does.
+  assert.deepEqual(stepsFor({ kind: 'create', ports }, { tagGiven: false }).filter((s) => s.alongside).map((s) => s.title), ['cluster-info configmap'])
   // Only steps that change something outside the cluster they make have an undo.
   assert.deepEqual(stepsFor({ kind: 'create', ports }, { tagGiven: false }).filter((s) => s.undo).map((s) => s.title), ['k3d cluster create', 'kubeconfig', 'metadata'])
 })

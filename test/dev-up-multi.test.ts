@@ -336,6 +336,23 @@ test('images that exist locally are imported in one k3d call with the tag applie
   assert.match(r.stdout, /Importing 3 image\(s\) into '[^']+': ghcr\.io\/threads-agent-stack\/orchestrator:v1\.0\.0, ghcr\.io\/threads-agent-stack\/fake-threads:v1\.0\.0, bitnami\/postgresql:16/)
 })
 
+test('the image lookup starts with the steps, not after the readiness wait; labels and configmap run at once', async (t) => {
+  const sb = await sandboxFor(t, { inProcess: true })
+  const repo = await makeRepo(sb)
+  // A slow create: a lookup that waited for the cluster would come after `k3d kubeconfig get`.
+  const r = await devUp(sb, repo, [], { K3D_SIM_CREATE_DELAY_MS: '1500', K3D_SIM_IMAGES: 'ghcr.io/threads-agent-stack/orchestrator:local' })
+  assert.equal(r.code, 0, r.stderr)
+  const order = sb.calls().map((c) => `${c.tool} ${c.args.filter((a) => !a.startsWith('/') && !a.startsWith('--kubeconfig') && !a.startsWith('--request-timeout')).slice(0, 2).join(' ')}`)
+  const at = (call: string) => {
+    const i = order.indexOf(call)
+    assert.ok(i >= 0, `${call} in ${order.join(', ')}`)
+    return i
+  }
+  assert.ok(at('docker image inspect') < at('k3d kubeconfig get'), order.join(', '))
+  assert.ok(at('k3d image import') > at('kubectl get --raw=/readyz'), 'the import itself still waits for the cluster')
+  assert.ok(at('kubectl label nodes') > at('kubectl get --raw=/readyz') && at('kubectl apply -f') > at('kubectl get --raw=/readyz'))
+})
+
 test('Ctrl-C during create leaves no cluster, no metadata, no reservation', async (t) => {
   const sb = await sandboxFor(t) // end to end: a signal
   const repo = await makeRepo(sb)

@@ -2,7 +2,7 @@ import { CliError, OperationError, UsageError } from '../errors.ts'
 import type { GitFacts, Identity } from '../identity.ts'
 import { identityFromGit, readGitFacts } from '../identity.ts'
 import { clusterNameOf, isolationOf } from '../isolation.ts'
-import { loadConfig } from '../config.ts'
+import { imagesFor, loadConfig } from '../config.ts'
 import type { ProjectConfig } from '../config.ts'
 import { K3d, K3dError } from '../k3d.ts'
 import { Kubectl } from '../kubectl.ts'
@@ -28,8 +28,8 @@ import type { ClaimIO } from './claim.ts'
 import { portsOf } from './plan.ts'
 import type { Plan } from './plan.ts'
 import { runSteps, StepFailed } from './pipeline.ts'
-import { stepsFor } from './steps.ts'
-import type { Flow } from './steps.ts'
+import { startLookups, stepsFor } from './steps.ts'
+import type { Flow, LocalImages } from './steps.ts'
 import type { BootstrapResult } from './summary.ts'
 import { documentFor } from './document.ts'
 import { planRegistry } from './registry.ts'
@@ -151,13 +151,23 @@ interface Run {
   plan: Plan
   io: ClaimIO
   held: { reservation: Reservation | null }
+  /** Settles when every lookup the run began has ended (none outlives a failed run). */
+  lookups(): Promise<void> | undefined
 }
 
-function startRun(base: Omit<Flow, 'ports' | 'rechoose' | 'markCreated'>, plan: Plan, io: ClaimIO, reservation: Reservation | null, ports: Flow['ports']): Run {
+function startRun(base: Omit<Flow, 'ports' | 'rechoose' | 'markCreated' | 'localImages'>, plan: Plan, io: ClaimIO, reservation: Reservation | null, ports: Flow['ports']): Run {
   const held = { reservation }
+  const lookup: { images: Promise<LocalImages> | null } = { images: null }
   const flow: Flow = {
     ...base,
     ports,
+    localImages() {
+      if (!lookup.images) {
+        lookup.images = base.docker.localImages(imagesFor(base.config, base.opts.tag))
+        lookup.images.catch(() => undefined) // a run that fails before the image step never reads it
+      }
+      return lookup.images
+    },
     async rechoose(avoid) {
       if (!held.reservation) throw new OperationError('internal: a port retry without a reservation')
       const moved = await reclaimPorts(io, held.reservation, avoid)
@@ -168,7 +178,7 @@ function startRun(base: Omit<Flow, 'ports' | 'rechoose' | 'markCreated'>, plan: 
       if (held.reservation) held.reservation = await io.reservations.update(held.reservation, { stage: 'created' })
     },
   }
-  return { flow, plan, io, held }
+  return { flow, plan, io, held, lookups: () => lookup.images?.then(() => undefined, () => undefined) }
 }
 
 /**
@@ -255,9 +265,12 @@ export async function bootstrap(opts: BootstrapOptions, deps: BootstrapDeps): Pr
   const tools = { k3d, calm: new K3d(ignoringSignal(deps.runner)), kubectl: new Kubectl(kubeconfig, runner), docker: new Docker(runner), registry }
   const base = { ...tools, name, opts, identity, config, paths, out, signal, worktree, kubeconfig, k3dVersion, readyTimeout, meta, createdAt: timestamp(), claim: io, imageRegistry: null }
   const r = startRun(base, plan, io, reservation, { lb: planned.lb_port, api: planned.api_port })
+  const steps = stepsFor(plan, opts, config.registry !== null)
+  startLookups(steps, r.flow)
   try {
-    await runSteps(stepsFor(plan, opts, config.registry !== null), r.flow, signal, sayUndoing(out, signal))
+    await runSteps(steps, r.flow, signal, sayUndoing(out, signal))
   } catch (err) {
+    await r.lookups()
     throw await settle(err, r)
   }
   await releaseReservation(io, r.held.reservation)

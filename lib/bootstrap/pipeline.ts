@@ -4,6 +4,12 @@
  */
 export interface Step<C> {
   readonly title: string
+  /**
+   * Runs at the same time as the step before it (neither needs what the other does): the two
+   * begin together, and the next step waits for both. When one fails, the other still finishes
+   * first (its undo is then recorded), so nothing runs on while the run unwinds.
+   */
+  readonly alongside?: boolean
   run(ctx: C): Promise<void>
   undo?(ctx: C): Promise<void>
 }
@@ -28,28 +34,49 @@ export class StepFailed extends Error {
 }
 
 /**
- * Runs STEPS in order, like a transaction log (and k3d's own create rollback): a step's undo
- * is recorded only after that step succeeded; the signal is checked before every step (and
- * inside them: every child process and wait takes it); on a failure or an abort the recorded
- * undos run once each, newest first, every one even if another fails. Undos get no signal:
- * they must finish after an abort.
+ * Runs STEPS in order, like a transaction log (and k3d's own create rollback), `alongside`
+ * steps together with the one before them: a step's undo is recorded only after that step
+ * succeeded; the signal is checked before every step (and inside them: every child process and
+ * wait takes it); on a failure or an abort the recorded undos run once each, newest first,
+ * every one even if another fails. Undos get no signal: they must finish after an abort.
  */
 export async function runSteps<C>(steps: ReadonlyArray<Step<C>>, ctx: C, signal: AbortSignal, beforeUnwind: () => void = () => undefined): Promise<void> {
   const done: Array<Step<C>> = []
   const begun: string[] = []
   let current = 'start'
   try {
-    for (const step of steps) {
-      current = step.title
+    for (const stage of stagesOf(steps)) {
+      current = stage[0]!.title
       signal.throwIfAborted()
-      begun.push(step.title)
-      await step.run(ctx)
-      done.push(step)
+      begun.push(...stage.map((s) => s.title))
+      if (stage.length === 1) {
+        await stage[0]!.run(ctx)
+        done.push(stage[0]!)
+        continue
+      }
+      const results = await Promise.allSettled(stage.map(async (s) => s.run(ctx)))
+      results.forEach((r, i) => r.status === 'fulfilled' && done.push(stage[i]!))
+      const failed = results.findIndex((r) => r.status === 'rejected')
+      if (failed >= 0) {
+        current = stage[failed]!.title
+        throw (results[failed] as PromiseRejectedResult).reason
+      }
     }
   } catch (reason) {
     if (done.some((s) => s.undo)) beforeUnwind()
     throw new StepFailed(current, reason, await unwind(done.reverse(), ctx), begun)
   }
+}
+
+/** STEPS cut into what starts together: a step and every `alongside` step right after it. */
+function stagesOf<C>(steps: ReadonlyArray<Step<C>>): Array<Array<Step<C>>> {
+  const stages: Array<Array<Step<C>>> = []
+  for (const step of steps) {
+    const last = stages.at(-1)
+    if (step.alongside && last) last.push(step)
+    else stages.push([step])
+  }
+  return stages
 }
 
 async function unwind<C>(newestFirst: ReadonlyArray<Step<C>>, ctx: C): Promise<Unwound> {

@@ -1,7 +1,6 @@
 import { OperationError } from '../errors.ts'
 import type { Identity } from '../identity.ts'
 import type { ProjectConfig } from '../config.ts'
-import { imagesFor } from '../config.ts'
 import type { K3d, K3dCluster } from '../k3d.ts'
 import { K3dError } from '../k3d.ts'
 import type { Kubectl } from '../kubectl.ts'
@@ -55,7 +54,11 @@ export interface Flow {
   readonly claim: ClaimIO
   /** The shared registry this cluster is created with (or was), once the registry step found it. */
   imageRegistry: SharedRegistry | null
+  /** Which configured images exist locally (`docker image inspect`): begun by the first call, then shared. */
+  localImages(): Promise<LocalImages>
 }
+
+export type LocalImages = Awaited<ReturnType<Docker['localImages']>>
 
 /** How many times a port lost between probe and create is chosen again. */
 const PORT_RETRIES = 3
@@ -150,8 +153,10 @@ const labels: Step<Flow> = {
     }),
 }
 
+/** The configmap needs nothing of the labels: both kubectl calls run at once. */
 const clusterInfo: Step<Flow> = {
   title: 'cluster-info configmap',
+  alongside: true,
   run: (f) =>
     f.kubectl.applyConfigMap('cluster-info', 'default', {
       'cluster-name': f.name,
@@ -198,9 +203,9 @@ const images: Step<Flow> = {
   title: 'image import',
   async run(f) {
     const later = `import them later with: k3d image import IMAGE... -c ${f.name}`
-    let found: { present: string[]; absent: string[]; listed: Awaited<ReturnType<Docker['localImages']>>['listed'] }
+    let found: LocalImages
     try {
-      found = await f.docker.localImages(imagesFor(f.config, f.opts.tag))
+      found = await f.localImages()
     } catch (err) {
       rethrowIfAborted(err, f.signal)
       return f.out.warn(`cannot tell which images exist locally (${(err as Error).message}); ${later}`)
@@ -280,6 +285,14 @@ const adopt: Step<Flow> = {
       f.out.warn(`'${f.name}' has no load balancer port mapping; not recording metadata for it`)
     }
   },
+}
+
+/**
+ * Begins now what STEPS will ask for that needs no cluster: the image step's `docker image
+ * inspect` is then done by the time the step comes, instead of after the readiness wait.
+ */
+export function startLookups(steps: ReadonlyArray<Step<Flow>>, f: Flow): void {
+  if (steps.includes(images)) void f.localImages()
 }
 
 /**
