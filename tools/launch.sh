@@ -27,14 +27,17 @@ elif [ ! -f "$_r/dist/$_n.blob" ] || [ ! -f "$_r/dist/snapshot" ] || ! { read -r
 elif [ "$_c" != "$_r" ]; then _why="fix:the startup snapshot was built in $_c"
 elif ! _p=$(command -v node); then _why="fix:no node on PATH"
 else
-  _f=$(find -L "$_p" "$_r/lib" "$_r/scripts" "$_r/tools" "$_r/package-lock.json" "$_r/tsconfig.json" \
+  _f=$(find -L "$_p" "$_r/lib" "$_r/scripts" "$_r/tools" "$_r/package-lock.json" "$_r/tsconfig.json" -depth \
     \( -path "$_p" \( ! -inum "$_i" -o ! -size "${_z}c" \) -o ! -path "$_p" -newer "$_r/dist/snapshot" \) -print -quit 2>&1)
   if [ -z "$_f" ]; then
     MULTI_CLUSTER_ARGV0=$0 MULTI_CLUSTER_SAVED_CA_CERTS=${NODE_EXTRA_CA_CERTS+"=$NODE_EXTRA_CA_CERTS"} NODE_EXTRA_CA_CERTS= exec node --snapshot-blob "$_r/dist/$_n.blob" "$s" "$@"
   fi
   case $_f in
   "$_p") _why="fix:the startup snapshot was built by another node than $_p" ;;
-  "$_r"/*) _why="fix:${_f#"$_r"/} changed after the startup snapshot was built" ;;
+  # -depth: a directory's files come before it, so a directory named here lost a file (or an
+  # editor's scratch file came and went).
+  "$_r"/*) if [ -d "$_f" ]; then _why="fix:a file was added to or removed from ${_f#"$_r"/}/ after the startup snapshot was built"
+    else _why="fix:${_f#"$_r"/} changed after the startup snapshot was built"; fi ;;
   *) _why="fix:cannot check the startup snapshot: $_f" ;;
   esac
 fi
