@@ -157,16 +157,16 @@ interface Run {
 
 function startRun(base: Omit<Flow, 'ports' | 'rechoose' | 'markCreated' | 'localImages'>, plan: Plan, io: ClaimIO, reservation: Reservation | null, ports: Flow['ports']): Run {
   const held = { reservation }
-  const lookup: { images: Promise<LocalImages> | null } = { images: null }
+  let images: Promise<LocalImages> | null = null
   const flow: Flow = {
     ...base,
     ports,
     localImages() {
-      if (!lookup.images) {
-        lookup.images = base.docker.localImages(imagesFor(base.config, base.opts.tag))
-        lookup.images.catch(() => undefined) // a run that fails before the image step never reads it
+      if (!images) {
+        images = base.docker.localImages(imagesFor(base.config, base.opts.tag))
+        images.catch(() => undefined) // a run that fails before the image step never reads it
       }
-      return lookup.images
+      return images
     },
     async rechoose(avoid) {
       if (!held.reservation) throw new OperationError('internal: a port retry without a reservation')
@@ -178,7 +178,7 @@ function startRun(base: Omit<Flow, 'ports' | 'rechoose' | 'markCreated' | 'local
       if (held.reservation) held.reservation = await io.reservations.update(held.reservation, { stage: 'created' })
     },
   }
-  return { flow, plan, io, held, lookups: () => lookup.images?.then(() => undefined, () => undefined) }
+  return { flow, plan, io, held, lookups: () => images?.then(() => undefined, () => undefined) }
 }
 
 /**

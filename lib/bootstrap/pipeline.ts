@@ -49,11 +49,6 @@ export async function runSteps<C>(steps: ReadonlyArray<Step<C>>, ctx: C, signal:
       current = stage[0]!.title
       signal.throwIfAborted()
       begun.push(...stage.map((s) => s.title))
-      if (stage.length === 1) {
-        await stage[0]!.run(ctx)
-        done.push(stage[0]!)
-        continue
-      }
       const results = await Promise.allSettled(stage.map(async (s) => s.run(ctx)))
       results.forEach((r, i) => r.status === 'fulfilled' && done.push(stage[i]!))
       const failed = results.findIndex((r) => r.status === 'rejected')
