@@ -80,11 +80,12 @@ export async function runFramed(main: (signal: AbortSignal) => Promise<number | 
  * loaded by then, WARM (pure) runs once so that what it calls is compiled in the snapshot, and
  * the run waits for a start from the snapshot (docs/performance.md).
  */
-export function runMain(main: (signal: AbortSignal) => Promise<number | void>, usage?: string, warm?: () => void): Promise<void> {
+export async function runMain(main: (signal: AbortSignal) => Promise<number | void>, usage?: string, warm?: () => Promise<void>): Promise<void> {
   const snapshot = buildingSnapshot()
   if (!snapshot) return frame(main, usage)
-  // What every run needs, compiled into the snapshot (lib/warm.ts).
-  warm?.()
+  // What every run needs, compiled into the snapshot (lib/warm.ts); the snapshot is taken once
+  // nothing is left to run.
+  await warm?.()
   snapshot.setDeserializeMainFunction(() => {
     // tools/launch.sh started `node --snapshot-blob ROOT/dist/NAME.blob ROOT/scripts/NAME.ts ARGS...`.
     const script = process.argv[1] ?? ''
@@ -92,7 +93,6 @@ export function runMain(main: (signal: AbortSignal) => Promise<number | void>, u
     startScript(process.argv, process.env, { runner: 'snapshot', entry })
     void frame(main, usage)
   })
-  return Promise.resolve()
 }
 
 /** node:v8's startupSnapshot while `node --build-snapshot` runs us, else undefined (node:v8 stays unloaded). */

@@ -2,10 +2,12 @@
 // that the functions every run needs are already compiled in the snapshot: V8 keeps the bytecode
 // of what ran while it was built, and compiles the rest on first call in every run. YAML was the
 // largest part (~35 ms of a bootstrap's own time; docs/performance.md, "The snapshot").
-// Pure on purpose: no file, no process, no environment, no clock; fixed inputs in k3d's shapes.
+// Pure on purpose: no file, no process, no environment, no clock; fixed inputs in k3d's shapes;
+// zx's `$` runs once with a stand-in child (lib/proc.ts, warmRunner) and its settings restored.
 // A bootstrap's own warm-up is lib/bootstrap/warm.ts.
 import { parseClusterList } from './k3d.ts'
 import { currentContext, rewriteKubeconfig } from './kubeconfig.ts'
+import { warmRunner } from './proc.ts'
 
 /** `k3d kubeconfig get NAME` as k3d v5 prints it (certificates shortened). */
 const KUBECONFIG = `apiVersion: v1
@@ -44,8 +46,9 @@ const CLUSTER_LIST = JSON.stringify([
   },
 ])
 
-/** What cluster-manager's commands share: k3d's list and the kubeconfigs (YAML). */
-export function warmCommands(): void {
+/** What cluster-manager's commands share: k3d's list, the kubeconfigs (YAML), a program's start. */
+export async function warmCommands(): Promise<void> {
   parseClusterList(CLUSTER_LIST)
   currentContext(rewriteKubeconfig(KUBECONFIG, 'warm-up', 6445))
+  await warmRunner()
 }

@@ -326,13 +326,20 @@ test('the snapshot warm-ups (lib/warm.ts) run on their fixed inputs and touch no
   const sb = await sandboxFor(t)
   const { warmCommands } = await import('../lib/warm.ts')
   const { warmBootstrap } = await import('../lib/bootstrap/warm.ts')
+  const { $ } = await import('zx/core')
+  const zx = $ as unknown as Record<string, unknown>
+  const settings = () => Object.fromEntries(['shell', 'prefix', 'postfix', 'quote', 'quiet', 'nothrow', 'detached', 'stdio', 'spawn'].map((k) => [k, zx[k]]))
+  const before = settings()
   const env = { ...process.env }
   const cwd = process.cwd()
   // A throw here would only make the build say "no startup snapshots": it must not happen.
-  warmCommands()
-  warmBootstrap()
+  await warmCommands()
+  await warmBootstrap()
   assert.deepEqual({ ...process.env }, env)
   assert.equal(process.cwd(), cwd)
+  // zx's `$` ran with a stand-in child and its settings put on `$` for that call: all back.
+  assert.deepEqual(settings(), before)
+  assert.equal(zx.spawn, (await import('node:child_process')).spawn, 'programs start for real again')
   // pretest built this checkout's snapshots, running them: both scripts start from their snapshots.
   for (const script of ['cluster-manager.ts', 'dev-up-multi.ts']) {
     const r = await sb.run(path.join(REPO_ROOT, 'scripts', script), ['--version'], { env: FROM_SNAPSHOT })

@@ -6,8 +6,8 @@ import { warmCommands } from '../warm.ts'
 import { parseBootstrapArgs } from './args.ts'
 import { documentFor } from './document.ts'
 
-export function warmBootstrap(): void {
-  warmCommands()
+export async function warmBootstrap(): Promise<void> {
+  await warmCommands()
   parseBootstrapArgs([])
   documentYaml(documentFor(DEFAULT_CONFIG, 'warm-up', { lb: 8080, api: 6445 }, null))
 }
