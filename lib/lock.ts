@@ -124,17 +124,16 @@ export async function acquireLock(lockDir: string, { timeoutMs = 30_000, signal 
 /**
  * Gives the lock up: only our own generation, and only while it still holds our token. The
  * generation stays, without its owner (a `released` marker instead), so the top number never
- * goes down: a run that read the generations before this release and publishes "top + 1" then collides with a number that
- * exists (or is below the top and steps back) instead of publishing above a live holder's
- * fresh number and discarding it as history (two holders; the lock test races 6 processes).
+ * goes down: a run that read the generations before this release and publishes "top + 1" then
+ * collides with a number that exists (or is below the top and steps back) instead of publishing
+ * above a live holder's fresh number and discarding it as history (two holders; the lock test
+ * races 6 processes).
  */
 export async function releaseLock(handle: LockHandle): Promise<void> {
   const owner = await ownerOf(handle.dir, handle.gen)
   if (owner?.token !== handle.owner.token) return
-  // Never an empty directory: rename(2) onto an EMPTY directory replaces it, so a run with a
-  // stale view would "publish" this number over it and, before the next number appears, take
-  // itself for the holder while the run that read this release publishes the next (two holders;
-  // seen once in 6-process races under load). A marker first, then the owner goes.
+  // The marker first, then the owner: never an empty directory, which rename(2) would replace
+  // (a stale run would then "publish" this number over it: two holders, seen once under load).
   const dir = path.join(handle.dir, genName(handle.gen))
   await fs.writeFile(path.join(dir, 'released'), '', { mode: 0o600 })
   await fs.rm(path.join(dir, 'owner'), { force: true })

@@ -41,6 +41,9 @@ function stdio(stream: RunOptions['stream']): StdioOptions {
  */
 const SH = { shell: '/bin/sh', prefix: '', postfix: '', quote: shellWord }
 
+/** What every call of `run` gives zx: sh, no echo, no throw on an exit code, a process group of its own. */
+const SETTINGS = { ...SH, quiet: true, nothrow: true, detached: true }
+
 /**
  * The real runner: zx's `$` quotes every argument. Exit 127 means the program is not on PATH.
  * Each program runs in a process group of its own (`detached`), so an abort kills it together
@@ -54,7 +57,7 @@ export const run: Runner = async (cmd, args, opts = {}) => {
   // The working directory of this call, never zx's: zx keeps the one it saw when it was loaded,
   // which in a startup snapshot is the build's (docs/performance.md).
   const cwd = opts.cwd ?? process.cwd()
-  const out = await $({ ...SH, quiet: true, nothrow: true, input: opts.input, env, cwd, signal, detached: true, stdio: stdio(opts.stream) })`${cmd} ${args}`
+  const out = await $({ ...SETTINGS, input: opts.input, env, cwd, signal, stdio: stdio(opts.stream) })`${cmd} ${args}`
   signal?.throwIfAborted()
   return { code: out.exitCode ?? 1, stdout: out.stdout, stderr: out.stderr }
 }
@@ -68,7 +71,7 @@ export const run: Runner = async (cmd, args, opts = {}) => {
  * so the settings go on `$` itself for this one call and come back after it.
  */
 export async function warmRunner(): Promise<void> {
-  const settings: Record<string, unknown> = { ...SH, quiet: true, nothrow: true, detached: true, stdio: stdio(undefined), spawn: standInChild }
+  const settings: Record<string, unknown> = { ...SETTINGS, stdio: stdio(undefined), spawn: standInChild }
   const zx = $ as unknown as Record<string, unknown>
   const saved = Object.fromEntries(Object.keys(settings).map((k) => [k, zx[k]]))
   Object.assign(zx, settings)
