@@ -72,28 +72,29 @@ export function sourceLocations(outdir) {
  */
 async function buildSnapshots(staging, entries, startedNs) {
   const { build: esbuild } = await import('esbuild')
-  // The entries side by side (each snapshot build is a Node process); per entry, its CommonJS
-  // bundle, then its snapshot.
-  await Promise.all(Object.entries(entries).map(async ([script, bundle]) => {
+  // One CommonJS bundle per entry (dist/NAME.snapshot.cjs), in one esbuild run.
+  await esbuild({
+    absWorkingDir: ROOT,
+    entryPoints: Object.keys(entries),
+    outdir: staging,
+    entryNames: '[name].snapshot',
+    outExtension: { '.js': '.cjs' },
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    sourcemap: 'linked',
+    sourcesContent: false,
+    logLevel: 'error',
+    plugins: [sourceLocations(null)],
+  })
+  // Then the snapshots side by side (each is a Node process). Only PATH: what modules read from
+  // the environment while they load is kept in the snapshot, so it must not depend on who ran
+  // the build. Node's notes about built-in modules it has not verified in snapshots are shown
+  // only when the build fails.
+  await Promise.all(Object.values(entries).map((bundle) => {
     const name = bundle.replace(/\.mjs$/, '')
-    const cjs = path.join(staging, `${name}.snapshot.cjs`)
-    await esbuild({
-      absWorkingDir: ROOT,
-      entryPoints: [script],
-      outfile: cjs,
-      bundle: true,
-      format: 'cjs',
-      platform: 'node',
-      target: 'node20',
-      sourcemap: 'linked',
-      sourcesContent: false,
-      logLevel: 'error',
-      plugins: [sourceLocations(null)],
-    })
-    // Only PATH: what modules read from the environment while they load is kept in the
-    // snapshot, so it must not depend on who ran the build. Node's notes about built-in
-    // modules it has not verified in snapshots are shown only when the build fails.
-    await promisify(execFile)(process.execPath, ['--snapshot-blob', path.join(staging, `${name}.blob`), '--build-snapshot', cjs], {
+    return promisify(execFile)(process.execPath, ['--snapshot-blob', path.join(staging, `${name}.blob`), '--build-snapshot', path.join(staging, `${name}.snapshot.cjs`)], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '' },
       maxBuffer: 16 << 20,
