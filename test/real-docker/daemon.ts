@@ -10,6 +10,17 @@ import { $, which } from 'zx'
 
 export const DIR_PREFIX = 'mc-dockerd-'
 
+/**
+ * The private daemon's networks take their subnets from here, not from docker's 31 default
+ * pools (libnetwork/ipamutils: 172.17-31.0.0/16 and 192.168.0.0/16 in /20s). A network's Linux
+ * bridge outlives a daemon that is stopped or killed while the network exists, and the data root
+ * that named it is gone with the run: 31 runs that left one each exhausted the defaults ("could
+ * not find an available, non-overlapping IPv4 address pool among the defaults"), for every
+ * Docker on the machine. A bridge in this pool is ours alone, so a later run can remove it.
+ */
+export const ADDRESS_POOL = { base: '10.213.0.0/16', size: 24 }
+const inPool = (ip: string) => ip.startsWith('10.213.')
+
 export interface DockerResult {
   code: number
   stdout: string
@@ -71,7 +82,8 @@ export function busyboxPath(): string | null {
 /**
  * Stops daemons that an earlier run of this tier left behind (killed with SIGKILL): only a
  * process whose pid file lies in one of our own temporary directories and whose command line
- * names that directory, so no other daemon is ever signalled.
+ * names that directory, so no other daemon is ever signalled. Then removes the bridges their
+ * networks left (ADDRESS_POOL's, which no other daemon uses).
  */
 export function reapLeftovers(): string[] {
   const reaped: string[] = []
@@ -86,7 +98,22 @@ export function reapLeftovers(): string[] {
     unmountUnder(dir)
     spawnSync('rm', ['-rf', dir])
   }
+  for (const bridge of leftBridges()) {
+    if (spawnSync('ip', ['link', 'delete', bridge]).status === 0) reaped.push(`bridge ${bridge}`)
+  }
   return reaped
+}
+
+/** Bridges (`br-NETWORKID`) with an address in ADDRESS_POOL: networks of a private daemon that is gone. */
+function leftBridges(): string[] {
+  const r = spawnSync('ip', ['-o', '-4', 'addr', 'show'], { encoding: 'utf8' })
+  if (r.status !== 0) return []
+  const found = new Set<string>()
+  for (const line of r.stdout.split('\n')) {
+    const m = /^\d+:\s+(br-[0-9a-f]+)\s+inet\s+([\d.]+)\//.exec(line)
+    if (m && inPool(m[2]!)) found.add(m[1]!)
+  }
+  return [...found]
 }
 
 function readText(file: string): string {
@@ -129,6 +156,7 @@ export async function startPrivateDaemon(options: DaemonOptions = {}): Promise<P
   const args = [
     '--storage-driver=vfs', ...(options.nat ? [] : ['--iptables=false', '--ip6tables=false', '--bridge=none']),
     `--data-root=${dir}/data`, `--exec-root=${dir}/exec`, `--pidfile=${dir}/dockerd.pid`, `--host=${host}`,
+    `--default-address-pool=base=${ADDRESS_POOL.base},size=${ADDRESS_POOL.size}`,
     // containers here are sleepers that ignore SIGTERM: do not wait 15 s for each at shutdown
     '--shutdown-timeout=1',
   ]
@@ -144,6 +172,12 @@ export async function startPrivateDaemon(options: DaemonOptions = {}): Promise<P
   const stop = async () => {
     if (stopped) return
     stopped = true
+    // Containers, then their networks: dockerd leaves a network's bridge behind when it stops.
+    if (alive(pid)) {
+      const ids = (await docker(['ps', '-aq'])).stdout.split(/\s+/).filter(Boolean)
+      if (ids.length > 0) await docker(['rm', '-f', ...ids])
+      await docker(['network', 'prune', '-f'])
+    }
     if (alive(pid)) process.kill(pid, 'SIGTERM')
     for (let i = 0; i < 100 && alive(pid); i++) await sleep(100)
     if (alive(pid)) process.kill(pid, 'SIGKILL')

@@ -55,7 +55,7 @@ async function main(): Promise<number> {
     console.log(`real-docker tier skipped: ${missing}`)
     return runTests([...WITH_DAEMON, ...AFTER_STOP], { REAL_DOCKER_SKIP: missing })
   }
-  for (const left of reapLeftovers()) console.log(`real-docker tier: stopped a daemon an earlier run left behind: ${left}`)
+  for (const left of reapLeftovers()) console.log(`real-docker tier: removed what an earlier run left behind: ${left}`)
   daemon = await startPrivateDaemon()
   const version = (await daemon.docker(['version', '--format', '{{.Server.Version}}'])).stdout.trim()
   const cli = (await daemon.docker(['version', '--format', '{{.Client.Version}}'])).stdout.trim()
